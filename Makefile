@@ -1,0 +1,42 @@
+# Two commands on a fresh machine: `make chat` and `make test`. Everything they need is
+# installed from here (apt-get for system packages, pip into .venv for Python ones).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup chat test lint check-rules rules-test bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@bash scripts/system-deps.sh
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+# Until the dialogue exists, the console shows the rule tools.
+chat: setup
+	$(BIN)/bokji rules --help
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/bokji rules check
+	$(BIN)/bokji rules test
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+
+check-rules: setup
+	$(BIN)/bokji rules check
+
+rules-test: setup
+	$(BIN)/bokji rules test
+
+bench: setup
+	$(BIN)/python bench/rules.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

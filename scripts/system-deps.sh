@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs the system packages the project needs, only when they are missing.
+set -euo pipefail
+need=()
+command -v python3 >/dev/null || need+=(python3)
+python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || {
+  echo "Python >= 3.11 is required (found $(python3 --version 2>&1))" >&2; exit 1; }
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing system packages: ${need[*]}" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+fi
