@@ -1,0 +1,4 @@
+"""The `bokji` command."""
+
+def main() -> None:
+    pass

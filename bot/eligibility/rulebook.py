@@ -1,0 +1,152 @@
+"""A compiled, immutable set of rules, and evaluation of a profile against it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.eligibility.conditions import Node, Record, decisive, undecided_leaves
+from bot.eligibility.context import Ctx, NotInForce, Table
+from bot.eligibility.expr import Expr
+from bot.eligibility.profile import Profile
+from bot.eligibility.regions import Regions
+from bot.eligibility.schema import Benefit, FactSpec, Parameter
+
+
+class InputError(ValueError):
+    """A profile that cannot be evaluated (for example a region no table knows)."""
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledBenefit:
+    spec: Benefit
+    root: Node
+    amount: Expr | None
+    refs: frozenset[str]
+
+
+@dataclass(eq=False)
+class BenefitResult:
+    """One benefit's verdict for one profile, with what is needed to explain it."""
+
+    benefit: CompiledBenefit
+    status: str
+    amount: int | None
+    missing: list[str]
+    record: Record
+    ctx: Ctx
+    error: NotInForce | None = None
+    amount_missing: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.benefit.spec.id
+
+    def leaves(self) -> list[Any]:
+        """The leaves that explain this verdict, in the order the rule file lists them."""
+        if self.error is not None:
+            return []
+        return decisive(self.benefit.root, self.record)
+
+
+@dataclass
+class RuleSet:
+    facts: dict[str, FactSpec]
+    params: dict[str, Parameter]
+    calcs: dict[str, Expr]
+    benefits: dict[str, CompiledBenefit]
+    regions: Regions
+    fact_order: list[str]
+    _param_cache: dict[tuple[str, dt.date], Any] = field(default_factory=dict)
+
+    def param_at(self, name: str, date: dt.date) -> Any:
+        """The value in force on a date: the last entry whose `from` is not after it."""
+        key = (name, date)
+        cached = self._param_cache.get(key)
+        if cached is not None:
+            return cached
+        param = self.params[name]
+        chosen = None
+        for entry in param.values:
+            if entry.from_ <= date and (entry.until is None or date <= entry.until):
+                chosen = entry
+        if chosen is None:
+            raise NotInForce(name, param.label, date)
+        value: Any = chosen.value
+        if isinstance(value, dict):
+            value = Table(name, param.label, date, dict(value), param.beyond)
+        self._param_cache[key] = value
+        return value
+
+    def source_at(self, name: str, date: dt.date) -> Any:
+        param = self.params[name]
+        chosen = None
+        for entry in param.values:
+            if entry.from_ <= date and (entry.until is None or date <= entry.until):
+                chosen = entry
+        return chosen
+
+    def check_profile(self, profile: Profile) -> None:
+        if profile.region is not None:
+            try:
+                self.regions.parse(profile.region)
+            except ValueError as exc:
+                raise InputError(f"region: {exc}") from None
+
+    def context(self, facts: dict[str, Any], date: dt.date) -> Ctx:
+        return Ctx(facts, date, self)
+
+    def evaluate(self, profile: Profile, today: dt.date | None = None) -> Evaluation:
+        self.check_profile(profile)
+        date = profile.date or today or dt.date.today()
+        ctx = self.context(profile.known(), date)
+        results = {bid: ctx.benefit(bid) for bid in self.benefits}
+        return Evaluation(self, profile, date, ctx, results)
+
+    def evaluate_one(self, facts: dict[str, Any], date: dt.date, benefit_id: str) -> BenefitResult:
+        """One benefit in a fresh context: what the next-question ranking probes."""
+        return self.context(facts, date).benefit(benefit_id)
+
+    def evaluate_benefit(self, ctx: Ctx, benefit_id: str) -> BenefitResult:
+        benefit = self.benefits[benefit_id]
+        record: Record = {}
+        try:
+            outcome = benefit.root.eval(ctx, record)
+        except NotInForce as exc:
+            return BenefitResult(benefit, "unknown", None, [], record, ctx, error=exc)
+        known = ctx.facts
+        if outcome is True:
+            amount, amount_missing = None, []
+            if benefit.amount is not None:
+                try:
+                    lo, hi = benefit.amount.fn(ctx)
+                except NotInForce:
+                    lo, hi = 0.0, -1.0
+                if lo == hi:
+                    amount = max(0, int(lo))
+                else:
+                    amount_missing = self.sorted_facts(benefit.amount.facts - known.keys())
+            return BenefitResult(benefit, "eligible", amount, [], record, ctx,
+                                 amount_missing=amount_missing)
+        if outcome is False:
+            return BenefitResult(benefit, "ineligible", None, [], record, ctx)
+        missing: set[str] = set()
+        for leaf in undecided_leaves(benefit.root, record):
+            missing |= leaf.test.facts - known.keys()
+            for ref in leaf.test.benefits:
+                missing.update(ctx.benefit(ref).missing)
+        return BenefitResult(benefit, "unknown", None, self.sorted_facts(missing), record, ctx)
+
+    def sorted_facts(self, names: Any) -> list[str]:
+        rank = {name: i for i, name in enumerate(self.fact_order)}
+        return sorted(names, key=lambda n: rank.get(n, len(rank)))
+
+
+@dataclass
+class Evaluation:
+    rules: RuleSet
+    profile: Profile
+    date: dt.date
+    ctx: Ctx
+    results: dict[str, BenefitResult]

@@ -1,0 +1,124 @@
+"""Schemas of the files rule maintainers edit under rules/.
+
+The shapes are checked here with pydantic; meaning (does this fact exist, is this parameter in
+force, is this a number) is checked when the expressions are compiled, see `expr.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Unit = Literal["won", "years", "months", "persons", "percent", "ratio", "children", "none"]
+FactType = Literal["int", "bool", "enum", "list_int", "list_enum", "region"]
+Period = Literal["month", "year", "once", "none"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class FactSpec(Strict):
+    """What the engine knows about a fact: its words, its type and the values worth probing."""
+
+    label: str = Field(min_length=1)
+    type: FactType
+    unit: Unit = "none"
+    min: float | None = None
+    max: float | None = None
+    values: list[str] | None = None
+    probe: list[Any] | None = None
+    order: int = 100  # ties in the next-question ranking go to the easier question
+
+
+class FactsFile(Strict):
+    facts: dict[str, FactSpec]
+
+
+class Source(Strict):
+    title: str = Field(min_length=1)
+    href: str | None = None
+
+
+class DatedValue(Strict):
+    """One value of a parameter, in force from a date (OpenFisca style), with its legal source."""
+
+    from_: dt.date = Field(alias="from")
+    until: dt.date | None = None
+    value: float | dict[int | str, float]
+    source: str = Field(min_length=1)
+    href: str | None = None
+    check: str | None = None  # sources disagree: encoded, but not claimed as official
+
+    @field_validator("value")
+    @classmethod
+    def _not_bool(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("must be a number, not true/false")
+        return value
+
+
+class Parameter(Strict):
+    label: str = Field(min_length=1)
+    description: str | None = None
+    unit: Unit
+    key: str | None = None  # what a table is indexed by: household_size, or a region scheme
+    beyond: Literal["none", "last", "extend_last_step"] = "none"
+    values: list[DatedValue] = Field(min_length=1)
+
+
+class Calculation(Strict):
+    label: str = Field(min_length=1)
+    unit: Unit = "none"
+    description: str | None = None
+    source: str | None = None
+    value: Any
+
+
+class Apply(Strict):
+    how: str = Field(min_length=1)
+    where: str = Field(min_length=1)
+    online: str | None = None
+
+
+class Amount(Strict):
+    value: Any
+    says: str | None = None  # sentence for the resident; {amount} and fact/calc names
+    note: str | None = None
+
+
+class Benefit(Strict):
+    id: str
+    name: str = Field(min_length=1)
+    summary: str = Field(min_length=1)
+    for_whom: str = Field(min_length=1)
+    period: Period
+    conditions: Any
+    amount: Amount | None = None
+    apply: Apply
+    documents: list[str] = Field(min_length=1)
+    contact: str = Field(min_length=1)
+    sources: list[Source] = Field(min_length=1)
+    notes: list[str] = Field(default_factory=list)
+
+
+Status = Literal["eligible", "ineligible", "unknown"]
+
+
+class ExpectedVerdict(Strict):
+    status: Status
+    amount: int | None = None
+    missing: list[str] | None = None
+
+
+class RuleCase(Strict):
+    name: str = Field(min_length=1)
+    date: dt.date | None = None
+    profile: dict[str, Any]
+    expect: dict[str, Status | ExpectedVerdict]
+
+
+class RuleTestFile(Strict):
+    tests: list[RuleCase] = Field(min_length=1)
