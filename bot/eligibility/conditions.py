@@ -11,7 +11,7 @@ import string
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.eligibility.expr import COND, Compiler, CompileError, Expr, all3, any3, tri_compare
+from bot.eligibility.expr import COND, CompileError, Compiler, Expr, all3, any3, tri_compare
 from bot.yamlio import MDict, Pos
 
 if TYPE_CHECKING:

@@ -85,7 +85,7 @@ class Table:
 class Ctx:
     """Facts, date, and per-evaluation caches; handed to every compiled closure."""
 
-    __slots__ = ("benefit_cache", "calc_cache", "date", "facts", "rules")
+    __slots__ = ("benefit_cache", "calc_cache", "date", "facts", "rules", "used_params")
 
     def __init__(self, facts: dict[str, Any], date: dt.date, rules: RuleSet) -> None:
         self.facts = facts
@@ -93,8 +93,11 @@ class Ctx:
         self.rules = rules
         self.calc_cache: dict[str, Any] = {}
         self.benefit_cache: dict[str, BenefitResult] = {}
+        self.used_params: set[str] | None = None  # set by `explain` to cite every value used
 
     def param(self, name: str) -> Any:
+        if self.used_params is not None:
+            self.used_params.add(name)
         return self.rules.param_at(name, self.date)
 
     def benefit(self, benefit_id: str) -> BenefitResult:

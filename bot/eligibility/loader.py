@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from bot.eligibility.conditions import ConditionBuilder
-from bot.eligibility.expr import NUM, Compiler, CompileError, Expr
+from bot.eligibility.expr import NUM, CompileError, Compiler, Expr
 from bot.eligibility.profile import BENEFIT_IDS, FACT_NAMES, Profile
 from bot.eligibility.regions import Regions, RegionsFile
 from bot.eligibility.rulebook import CompiledBenefit, RuleSet
@@ -146,7 +146,8 @@ def load_rules(root: Path) -> LoadResult:
     calc_raw = reader.mapping(root / "calculations.yml")
     for name, body in (calc_raw or {}).items():
         pos = calc_raw.key_pos[name]  # type: ignore[union-attr]
-        calc = _validate(Calculation, body, reader.rel(root / "calculations.yml"), problems, (name,))
+        calc = _validate(Calculation, body, reader.rel(root / "calculations.yml"), problems,
+                         (name,))
         if calc is not None:
             calcs[name] = calc
             calc_pos[name] = body.value_pos.get("value", pos) if isinstance(body, MDict) else pos

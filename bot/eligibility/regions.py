@@ -82,7 +82,7 @@ class Regions:
                 self._alias[alias] = name
 
     def parse(self, text: str) -> Place:
-        """'서울특별시 구로구', '경기 수원시 장안구', '전남 해남군' → Place; ValueError if unknown."""
+        """'서울특별시 구로구', '경기 수원시 장안구', '전남 해남군' → Place, or ValueError."""
         words = text.split()
         if not words:
             raise ValueError("empty region")
@@ -108,7 +108,8 @@ class Regions:
                         out.append((full, named.split()[-1][-1]))
         return out or [(None, None)]
 
-    def _row_matches(self, row: ClassRule, place: Place, full: str | None, kind: str | None) -> bool:
+    def _row_matches(self, row: ClassRule, place: Place, full: str | None,
+                     kind: str | None) -> bool:
         spec = self.sido[place.sido]
         if row.sido is not None and place.sido not in {self._alias.get(s, s) for s in row.sido}:
             return False
