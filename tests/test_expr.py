@@ -81,7 +81,8 @@ def test_region_class_is_unknown_until_it_is_certain(rules: RuleSet) -> None:
 
 
 @pytest.mark.parametrize(("x", "rounded"), [
-    (820556.16, 820556), (2.5, 3), (1230834.24, 1230834), (7.5e-7, 0), (0.49999999, 0),
+    (820556.16, 820556), (2.5, 3), (1230834.24, 1230834), (7.5e-7, 0), (0.4999, 0),
+    (1000.0049, 1000),
     (1.04 * 50, 52), (2564238 * 0.32, 820556),
 ])
 def test_round_half_up(x: float, rounded: int) -> None:

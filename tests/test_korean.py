@@ -35,6 +35,7 @@ def test_won_reads_back_to_the_same_amount(amount: int) -> None:
     ("70세이(가)", "70세가"), ("70세(으)로", "70세로"), ("50만원(으)로", "50만원으로"),
     ("1인(으)로", "1인으로"), ("서울(으)로", "서울로"), ("3명을(를)", "3명을"),
     ("5개월은(는)", "5개월은"), ("2은(는)", "2는"), ("3은(는)", "3은"), ("7(으)로", "7로"),
+    ("1인와(과)", "1인과"), ("나이와(과)", "나이와"), ("서울가(이)", "서울이"),
 ])
 def test_particles_follow_the_sound_before(text: str, out: str) -> None:
     assert particles(text) == out

@@ -64,7 +64,9 @@ def test_unknown_verdicts_name_only_absent_facts(
     kept = data.draw(st.lists(st.sampled_from(names), max_size=8, unique=True))
     partial = {k: facts[k] for k in ["date", *kept]}
     ev = rules.evaluate(Profile(**partial))
+    # A region without its 시·군·구 ("경기") is known but may be too vague to decide a class.
+    vague = {"region"} if len(partial.get("region", "x y").split()) < 2 else set()
     for result in ev.results.values():
         if result.status == "unknown" and result.error is None:
             assert result.missing, result.id
-            assert not set(result.missing) & set(kept)
+            assert not set(result.missing) & (set(kept) - vague), result.id

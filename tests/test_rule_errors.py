@@ -58,8 +58,8 @@ def unknown_benefit_id(root: Path) -> tuple[str, int, str]:
 def missing_source(root: Path) -> tuple[str, int, str]:
     f = root / "parameters" / "basic_pension.yml"
     replace(f, "      source: 기초연금법 제3조 제1항 (65세 이상)\n", "")
-    return "parameters/basic_pension.yml", line_of(f, "value: 65"), \
-        "elderly_age.values.0.source: required field is missing"
+    return "parameters/basic_pension.yml", line_of(f, "value: 65") - 1, \
+        "elderly_age.values.0.source: required field is missing"  # the entry that lacks it
 
 
 def overlapping_dates(root: Path) -> tuple[str, int, str]:

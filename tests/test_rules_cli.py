@@ -133,3 +133,13 @@ def test_rules_test_shows_a_diff_for_a_wrong_expectation(tmp_path: Path) -> None
     assert "+ status: eligible" in run.stdout
     assert "+ amount: 349,700" in run.stdout
     assert run.stdout.strip().splitlines()[-1] == "0 passed, 1 failed"
+
+
+def test_a_vague_region_is_asked_again() -> None:
+    # 2억 is under the 대도시 limit (2.41억) but over 농어촌 (1.3억): 경기 시 or 군 decides.
+    facts = {**HOUSEHOLD, "region": "경기", "age": 40, "crisis_events": ["job_loss"],
+             "household_size": 1, "earned_income": 0, "property": 200_000_000}
+    run = bokji("rules", "eval", stdin=json.dumps(facts, ensure_ascii=False) + "\n")
+    emergency = json.loads(run.stdout)["results"]["emergency_welfare"]
+    assert emergency["status"] == "unknown"
+    assert emergency["missing"] == ["region"]

@@ -120,7 +120,7 @@ class ConditionBuilder:
         self.benefit_names = benefit_names
         self._ids: set[str] = set()
 
-    def build(self, node: Any, pos: Pos | None, path: str = "c") -> Node:
+    def build(self, node: Any, pos: Pos | None, path: str = "conditions") -> Node:
         if not isinstance(node, dict):
             raise CompileError(pos, "a condition is a mapping with test: or all:/any:/not:")
 
@@ -185,8 +185,8 @@ class ConditionBuilder:
                 try:
                     names[name] = self.compiler.name(name, at(key))
                 except CompileError as exc:
-                    raise CompileError(at(key), f"unknown placeholder {{{name}}}: {exc.message}")\
-                        from None
+                    message = f"unknown placeholder {{{name}}}: {exc.message}"
+                    raise CompileError(at(key), message) from None
         return Leaf(node_id, pos, test, yes, no, node.get("unknown"), names)
 
     def _eligible_wording(self, test: Any) -> tuple[str, str] | None:

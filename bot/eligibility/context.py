@@ -57,11 +57,16 @@ class Table:
             return v, v
         int_keys = sorted(k for k in self.rows if isinstance(k, int))
         top = int_keys[-1]
+        first, last = math.ceil(lo), math.floor(min(hi, top))
+        # A key the range admits but the table lacks (a gap, or past its end with no rule for
+        # beyond) could have any value: the range stays open rather than guessing.
+        if any(k not in self.rows for k in range(first, last + 1)):
+            return -INF, INF
         values = [self.rows[k] for k in int_keys if lo <= k <= hi]
         if hi > top:
             if self.beyond == "none":
-                pass  # keys past the table are not covered; the known rows bound the answer
-            elif math.isinf(hi):
+                return -INF, INF
+            if math.isinf(hi):
                 step = self.rows[top] - self.rows[int_keys[-2]] if len(int_keys) > 1 else 0
                 values.append(self.rows[top] if self.beyond == "last" or step <= 0 else INF)
                 if self.beyond == "extend_last_step" and step < 0:

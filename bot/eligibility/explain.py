@@ -37,9 +37,10 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return particles(template.format_map(values))
 
 
-def _name_values(leaf: Leaf, result: BenefitResult) -> dict[str, str]:
+def _shown(names: dict[str, Expr], result: BenefitResult) -> dict[str, str]:
+    """Placeholder values of a sentence, computed in the verdict's own context."""
     values: dict[str, str] = {}
-    for name, expr in leaf.names.items():
+    for name, expr in names.items():
         try:
             values[name] = show(expr.fn(result.ctx), expr.unit)
         except NotInForce:
@@ -49,7 +50,7 @@ def _name_values(leaf: Leaf, result: BenefitResult) -> dict[str, str]:
 
 def leaf_sentence(leaf: Leaf, result: BenefitResult) -> str:
     outcome, lv, rv = result.record[leaf]
-    values = _name_values(leaf, result)
+    values = _shown(leaf.names, result)
     test = leaf.test
     if test.op is not None:
         assert test.left is not None and test.right is not None
@@ -82,7 +83,8 @@ def reasons(result: BenefitResult) -> list[str]:
         err = result.error
         return [f"{err.date.isoformat()}에 적용되는 '{err.label}' 기준이 규칙에 없어 "
                 "판단할 수 없습니다."]
-    out = [leaf_sentence(leaf, result) for leaf in result.leaves()]
+    # Two leaves may say the same thing (both ends of an age range when age is unknown).
+    out = list(dict.fromkeys(leaf_sentence(leaf, result) for leaf in result.leaves()))
     if result.status == "eligible":
         line = amount_sentence(result)
         if line:
@@ -101,28 +103,10 @@ def amount_sentence(result: BenefitResult) -> str | None:
         return None
     if spec.amount.says:
         values = {"amount": won(result.amount)}
-        values.update(_calc_values(spec.amount.says, result))
+        values.update(_shown(result.benefit.amount_names, result))
         return _fill(spec.amount.says, values)
     word = _PERIOD_WORD[spec.period]
     return f"{word} {won(result.amount)}을 받을 수 있습니다.".strip()
-
-
-def _calc_values(template: str, result: BenefitResult) -> dict[str, str]:
-    from bot.eligibility.conditions import placeholders
-
-    rules = result.ctx.rules
-    values: dict[str, str] = {}
-    for name in placeholders(template):
-        expr: Expr | None = rules.calcs.get(name)
-        if expr is None and name in rules.facts:
-            values[name] = show(result.ctx.facts.get(name), rules.facts[name].unit)
-            continue
-        if expr is not None:
-            try:
-                values[name] = show(expr.fn(result.ctx), expr.unit)
-            except NotInForce:
-                values[name] = "아직 모름"
-    return values
 
 
 def result_json(result: BenefitResult) -> dict[str, Any]:

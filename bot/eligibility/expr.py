@@ -12,7 +12,7 @@ Grammar (each operator is a one-key mapping):
           | {add|mul|min|max: [value, ...]} | {sub|div: [value, value]} | {round: value}
           | {param: name, key: value}   (a table parameter at one key)
           | {region_class: scheme} | {count: list, min: value, max: value} | {len: list}
-          | {if: condition, then: value, else: value}
+          | {if: condition, then: value, else: value}   (a branch may be null: no amount)
   condition: {le|lt|ge|gt|eq|ne: [value, value]} | {in: [value, [literal, ...]]}
           | {has: [list, [literal, ...]]} | {eligible: benefit id}
           | {all|any: [condition, ...]} | {not: condition} | true | false
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from bot.yamlio import MDict, MList, Pos
@@ -46,6 +46,10 @@ class _Unknown:
 
 
 UNKNOWN: Any = _Unknown()
+
+# `null` as a branch of an amount's `if`: "in this case there is no amount" (a home owner gets
+# no monthly 임차급여). Distinct from an unknown amount, which names the facts it waits for.
+NO_AMOUNT: tuple[float, float] = (math.nan, math.nan)
 
 NUM, BOOL, STR, LIST, COND = "num", "bool", "str", "list", "cond"
 COMPARISONS = ("le", "lt", "ge", "gt", "eq", "ne")
@@ -262,7 +266,10 @@ class Compiler:
         known = {"add", "mul", "min", "max", "sub", "div", "round", "param", "region_class",
                  "count", "len", "if", *COMPARISONS, "in", "has", "eligible", "all", "any",
                  "not"}
-        ops = [k for k in node if k in known]
+        # These operators take named arguments that may share a name with an operator
+        # ({count: x, min: a, max: b}); the one that names the form wins.
+        with_arguments = [k for k in ("count", "param", "if") if k in node]
+        ops = with_arguments[:1] if with_arguments else [k for k in node if k in known]
         if len(ops) != 1:
             keys = ", ".join(map(str, node))
             raise CompileError(pos, f"expected exactly one operator, got keys: {keys}")
@@ -414,7 +421,7 @@ class Compiler:
             return node.value_pos.get(k, pos) if isinstance(node, MDict) else pos
 
         cond = self.condition(node["if"], at("if"))
-        then, other = self.value(node["then"], at("then")), self.value(node["else"], at("else"))
+        then, other = self._branch(node["then"], at("then")), self._branch(node["else"], at("else"))
         if then.kind != other.kind:
             raise CompileError(pos, f"then is a {then.kind} but else is a {other.kind}")
         cf, tf, ef = cond.fn, then.fn, other.fn
@@ -428,12 +435,19 @@ class Compiler:
                 return ef(ctx)
             a, b = tf(ctx), ef(ctx)
             if numeric:
+                if a is NO_AMOUNT or b is NO_AMOUNT:
+                    return (-INF, INF) if a is not b else NO_AMOUNT
                 return min(a[0], b[0]), max(a[1], b[1])
             return a if a == b and a is not UNKNOWN else UNKNOWN
 
         return Expr(choose, then.kind, then.unit or other.unit, then.label,
                     cond.facts | then.facts | other.facts,
                     cond.benefits | then.benefits | other.benefits)
+
+    def _branch(self, node: Any, pos: Pos | None) -> Expr:
+        if node is None:
+            return Expr(lambda ctx: NO_AMOUNT, NUM)
+        return self.value(node, pos)
 
     # ---- conditions --------------------------------------------------------------------
     def condition(self, node: Any, pos: Pos | None) -> Expr:
@@ -488,10 +502,12 @@ class Compiler:
                                f"with a {right.kind} ({_show(b)})")
         if op not in ("eq", "ne") and left.kind != NUM:
             raise CompileError(pos, f"{op} compares numbers; {_show(a)} is a {left.kind}")
+        # A literal takes the unit of what it is compared with ("65" → 65세). Copies, because
+        # a calculation's Expr is shared by every benefit that uses it.
         if left.unit is None:
-            left.unit = right.unit
+            left = replace(left, unit=right.unit)
         if right.unit is None:
-            right.unit = left.unit
+            right = replace(right, unit=left.unit)
         lf, rf = left.fn, right.fn
 
         def compare(ctx: Ctx) -> bool | None:

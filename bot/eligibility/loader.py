@@ -17,13 +17,13 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bot.eligibility.conditions import ConditionBuilder
-from bot.eligibility.expr import NUM, CompileError, Compiler, Expr
+from bot.eligibility.conditions import ConditionBuilder, placeholders
+from bot.eligibility.expr import CompileError, Compiler, Expr
 from bot.eligibility.profile import BENEFIT_IDS, FACT_NAMES, Profile
 from bot.eligibility.regions import Regions, RegionsFile
 from bot.eligibility.rulebook import CompiledBenefit, RuleSet
 from bot.eligibility.schema import Benefit, Calculation, FactsFile, Parameter
-from bot.yamlio import MDict, Pos, Problem, Problems, key_pos_of, load_file, pos_of
+from bot.yamlio import MDict, Pos, Problem, key_pos_of, load_file, pos_of
 
 _PROFILE_TYPES = {"int": {"int"}, "bool": {"bool"}, "enum": {"str"}, "region": {"str"},
                   "list_int": {"list"}, "list_enum": {"list"}}
@@ -42,18 +42,23 @@ def _validate(model: type[M], data: Any, file: str, problems: list[Problem],
             where = pos_of(data, loc) or Pos(file, 1, 1)
             field = ".".join(str(p) for p in (*prefix, *loc) if p != "from_") or "file"
             msg = err["msg"]
-            if err["type"] == "missing":
-                where = getattr(pos_of(data, loc[:-1]), "line", None) and pos_of(data, loc[:-1])
+            if err["type"] == "missing":  # point at the mapping that lacks the field
+                where = pos_of(data, loc[:-1]) or where
                 msg = "required field is missing"
-            elif err["type"] == "extra_forbidden":
-                parent = pos_of(data, loc[:-1])
-                node = data
-                for part in loc[:-1]:
-                    node = node[part] if isinstance(node, dict | list) else node
-                where = key_pos_of(node, loc[-1]) or parent
+            elif err["type"] == "extra_forbidden":  # point at the misspelt key itself
+                where = key_pos_of(_node_at(data, loc[:-1]), loc[-1]) or where
                 msg = "unknown field"
             problems.append(Problem(where or Pos(file, 1, 1), f"{field}: {msg}", file))
         return None
+
+
+def _node_at(data: Any, loc: tuple[Any, ...]) -> Any:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            break
+    return data
 
 
 @dataclass
@@ -194,13 +199,19 @@ def load_rules(root: Path) -> LoadResult:
         try:
             root_node = builder.build(benefit.conditions, data.value_pos.get("conditions"))
             amount: Expr | None = None
+            amount_names: dict[str, Expr] = {}
             if benefit.amount is not None:
                 amount_raw = data["amount"]
                 amount = compiler.number(amount_raw["value"], amount_raw.value_pos.get("value"))
+                says_pos = amount_raw.value_pos.get("says")
+                for name in placeholders(benefit.amount.says or ""):
+                    if name != "amount":
+                        amount_names[name] = _placeholder(compiler, name, says_pos)
         except CompileError as exc:
             problems.append(Problem(exc.pos, f"{bid}: {exc.message}"))
             continue
-        compiled[bid] = CompiledBenefit(benefit, root_node, amount, _benefit_refs(root_node))
+        compiled[bid] = CompiledBenefit(benefit, root_node, amount, _benefit_refs(root_node),
+                                        amount_names)
 
     for bid in BENEFIT_IDS:
         if bid not in benefits_raw and not any(p.file.endswith(f"{bid}.yml") or
@@ -261,6 +272,13 @@ def _check_facts(facts: dict[str, Any], raw: Any, problems: list[Problem]) -> No
             problems.append(Problem(pos, f"fact {name!r} needs values:"))
 
 
+def _placeholder(compiler: Compiler, name: str, pos: Pos | None) -> Expr:
+    try:
+        return compiler.name(name, pos)
+    except CompileError as exc:
+        raise CompileError(pos, f"unknown placeholder {{{name}}}: {exc.message}") from None
+
+
 def _benefit_refs(node: Any) -> frozenset[str]:
     from bot.eligibility.conditions import Leaf
 
@@ -287,12 +305,3 @@ def _check_cycles(compiled: dict[str, CompiledBenefit], problems: list[Problem])
         except StopIteration:
             return
 
-
-def numeric(expr: Expr) -> bool:
-    return expr.kind == NUM
-
-
-def raise_problems(result: LoadResult) -> RuleSet:
-    if result.rules is None:
-        raise Problems(result.problems)
-    return result.rules

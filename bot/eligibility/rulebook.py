@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.eligibility.conditions import Node, Record, decisive, undecided_leaves
 from bot.eligibility.context import Ctx, NotInForce, Table
-from bot.eligibility.expr import Expr
+from bot.eligibility.expr import NO_AMOUNT, Expr
 from bot.eligibility.profile import Profile
 from bot.eligibility.regions import Regions
 from bot.eligibility.schema import Benefit, FactSpec, Parameter
@@ -24,6 +24,7 @@ class CompiledBenefit:
     root: Node
     amount: Expr | None
     refs: frozenset[str]
+    amount_names: dict[str, Expr] = field(default_factory=dict)  # {placeholders} in says
 
 
 @dataclass(eq=False)
@@ -50,7 +51,7 @@ class BenefitResult:
         return decisive(self.benefit.root, self.record)
 
 
-@dataclass
+@dataclass(repr=False)
 class RuleSet:
     facts: dict[str, FactSpec]
     params: dict[str, Parameter]
@@ -59,6 +60,9 @@ class RuleSet:
     regions: Regions
     fact_order: list[str]
     _param_cache: dict[tuple[str, dt.date], Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # the full set would flood test reports
+        return f"<RuleSet {len(self.benefits)} benefits, {len(self.params)} parameters>"
 
     def param_at(self, name: str, date: dt.date) -> Any:
         """The value in force on a date: the last entry whose `from` is not after it."""
@@ -120,10 +124,13 @@ class RuleSet:
             amount, amount_missing = None, []
             if benefit.amount is not None:
                 try:
-                    lo, hi = benefit.amount.fn(ctx)
-                except NotInForce:
-                    lo, hi = 0.0, -1.0
-                if lo == hi:
+                    value = benefit.amount.fn(ctx)
+                except NotInForce:  # e.g. a household size the table has no row for
+                    value = NO_AMOUNT
+                lo, hi = value
+                if value is NO_AMOUNT:
+                    pass
+                elif lo == hi:
                     amount = max(0, int(lo))
                 else:
                     amount_missing = self.sorted_facts(benefit.amount.facts - known.keys())
@@ -133,7 +140,10 @@ class RuleSet:
             return BenefitResult(benefit, "ineligible", None, [], record, ctx)
         missing: set[str] = set()
         for leaf in undecided_leaves(benefit.root, record):
-            missing |= leaf.test.facts - known.keys()
+            absent = leaf.test.facts - known.keys()
+            if not absent and "region" in leaf.test.facts:
+                absent = {"region"}  # "경기" is known but too vague: ask for the 시·군
+            missing |= absent
             for ref in leaf.test.benefits:
                 missing.update(ctx.benefit(ref).missing)
         return BenefitResult(benefit, "unknown", None, self.sorted_facts(missing), record, ctx)

@@ -47,7 +47,7 @@ class DatedValue(Strict):
 
     from_: dt.date = Field(alias="from")
     until: dt.date | None = None
-    value: float | dict[int | str, float]
+    value: int | float | dict[int | str, int | float]
     source: str = Field(min_length=1)
     href: str | None = None
     check: str | None = None  # sources disagree: encoded, but not claimed as official
