@@ -11,7 +11,7 @@ import string
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.eligibility.expr import COND, CompileError, Compiler, Expr, all3, any3, tri_compare
+from bot.eligibility.expr import COMPARE, COND, CompileError, Compiler, Expr, all3, any3
 from bot.yamlio import MDict, Pos
 
 if TYPE_CHECKING:
@@ -36,15 +36,22 @@ class Leaf:
     no: str
     unknown: str | None
     names: dict[str, Expr] = field(default_factory=dict)  # {placeholders} other than left/right
+    _sides: tuple[Any, Any, Any] | None = None  # (left fn, right fn, compare) of a comparison
 
-    def eval(self, ctx: Ctx, record: Record) -> Outcome:
+    def __post_init__(self) -> None:
         t = self.test
         if t.op is not None:
-            lv, rv = t.left.fn(ctx), t.right.fn(ctx)  # type: ignore[union-attr]
-            outcome = tri_compare(t.op, lv, rv)
+            assert t.left is not None and t.right is not None
+            self._sides = (t.left.fn, t.right.fn, COMPARE[t.op])
+
+    def eval(self, ctx: Ctx, record: Record) -> Outcome:
+        sides = self._sides
+        if sides is not None:  # keep both values: the explanation shows what was compared
+            lv, rv = sides[0](ctx), sides[1](ctx)
+            outcome = sides[2](lv, rv)
             record[self] = (outcome, lv, rv)
         else:
-            outcome = t.fn(ctx)
+            outcome = self.test.fn(ctx)
             record[self] = (outcome, None, None)
         return outcome
 

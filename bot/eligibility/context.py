@@ -90,7 +90,7 @@ class Table:
 class Ctx:
     """Facts, date, and per-evaluation caches; handed to every compiled closure."""
 
-    __slots__ = ("benefit_cache", "calc_cache", "date", "facts", "rules", "used_params")
+    __slots__ = ("benefit_cache", "calc_cache", "date", "facts", "params", "rules", "used_params")
 
     def __init__(self, facts: dict[str, Any], date: dt.date, rules: RuleSet) -> None:
         self.facts = facts
@@ -98,12 +98,16 @@ class Ctx:
         self.rules = rules
         self.calc_cache: dict[str, Any] = {}
         self.benefit_cache: dict[str, BenefitResult] = {}
+        self.params = rules.values_on(date)  # shared by every evaluation of the same date
         self.used_params: set[str] | None = None  # set by `explain` to cite every value used
 
     def param(self, name: str) -> Any:
         if self.used_params is not None:
             self.used_params.add(name)
-        return self.rules.param_at(name, self.date)
+        value = self.params.get(name)
+        if value is None:
+            value = self.params[name] = self.rules.param_at(name, self.date)
+        return value
 
     def benefit(self, benefit_id: str) -> BenefitResult:
         result = self.benefit_cache.get(benefit_id)

@@ -86,6 +86,9 @@ def round_half_up(x: float) -> float:
 
 
 def _imul(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
+    b0, b1 = b
+    if b0 == b1 and b0 > 0:  # the usual case: something times a rate in force
+        return a[0] * b0, a[1] * b0
     products = []
     for x in a:
         for y in b:
@@ -120,6 +123,37 @@ def tri_compare(op: str, a: Any, b: Any) -> bool | None:
     if a is UNKNOWN or b is UNKNOWN:
         return None
     return (a == b) if op == "eq" else (a != b)
+
+
+def _le(a: Any, b: Any) -> bool | None:
+    if a.__class__ is not tuple:
+        return tri_compare("le", a, b)
+    return True if a[1] <= b[0] else False if a[0] > b[1] else None
+
+
+def _lt(a: Any, b: Any) -> bool | None:
+    if a.__class__ is not tuple:
+        return tri_compare("lt", a, b)
+    return True if a[1] < b[0] else False if a[0] >= b[1] else None
+
+
+def _ge(a: Any, b: Any) -> bool | None:
+    if a.__class__ is not tuple:
+        return tri_compare("ge", a, b)
+    return True if a[0] >= b[1] else False if a[1] < b[0] else None
+
+
+def _gt(a: Any, b: Any) -> bool | None:
+    if a.__class__ is not tuple:
+        return tri_compare("gt", a, b)
+    return True if a[0] > b[1] else False if a[1] <= b[0] else None
+
+
+# Chosen once per comparison when compiling: the hot path does no string matching.
+COMPARE: dict[str, Callable[[Any, Any], bool | None]] = {
+    "le": _le, "lt": _lt, "ge": _ge, "gt": _gt,
+    "eq": lambda a, b: tri_compare("eq", a, b), "ne": lambda a, b: tri_compare("ne", a, b),
+}
 
 
 def all3(results: list[bool | None]) -> bool | None:
@@ -508,10 +542,10 @@ class Compiler:
             left = replace(left, unit=right.unit)
         if right.unit is None:
             right = replace(right, unit=left.unit)
-        lf, rf = left.fn, right.fn
+        lf, rf, cmp = left.fn, right.fn, COMPARE[op]
 
         def compare(ctx: Ctx) -> bool | None:
-            return tri_compare(op, lf(ctx), rf(ctx))
+            return cmp(lf(ctx), rf(ctx))
 
         return Expr(compare, COND, facts=left.facts | right.facts,
                     benefits=left.benefits | right.benefits, op=op, left=left, right=right)

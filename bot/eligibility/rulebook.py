@@ -60,9 +60,19 @@ class RuleSet:
     regions: Regions
     fact_order: list[str]
     _param_cache: dict[tuple[str, dt.date], Any] = field(default_factory=dict)
+    _by_date: dict[dt.date, dict[str, Any]] = field(default_factory=dict)
 
     def __repr__(self) -> str:  # the full set would flood test reports
         return f"<RuleSet {len(self.benefits)} benefits, {len(self.params)} parameters>"
+
+    def values_on(self, date: dt.date) -> dict[str, Any]:
+        """The parameter values found so far for a date (filled as evaluations ask)."""
+        values = self._by_date.get(date)
+        if values is None:
+            if len(self._by_date) > 400:  # a long-running bot meets a new date every day
+                self._by_date.clear()
+            values = self._by_date[date] = {}
+        return values
 
     def param_at(self, name: str, date: dt.date) -> Any:
         """The value in force on a date: the last entry whose `from` is not after it."""
