@@ -134,11 +134,23 @@ def table_without_key(root: Path) -> tuple[str, int, str]:
         "a table needs key:"
 
 
+def wording_placeholder(root: Path) -> tuple[str, int, str]:
+    f = root / "wording.yml"
+    replace(f, '"{facts}을(를) 알면 판단할', '"{fact}을(를) 알면 판단할')
+    return "wording.yml", line_of(f, "{fact}을"), "unknown placeholder {fact}"
+
+
+def wording_missing_sentence(root: Path) -> tuple[str, int, str]:
+    f = root / "wording.yml"
+    replace(f, '    gt: "{subject}이(가) {left}(으)로 {target} {right} 이하입니다."\n', "")
+    return "wording.yml", line_of(f, '"no":') + 1, "missing sentences for gt"
+
+
 BREAKERS: list[Callable[[Path], tuple[str, int, str]]] = [
     break_yaml, duplicate_key, unknown_fact, unknown_parameter, unknown_benefit_id,
     missing_source, overlapping_dates, unsorted_dates, type_error, compare_types, missing_field,
     unknown_field, calculation_cycle, bad_placeholder, missing_benefit_file, not_utf8,
-    table_without_key,
+    table_without_key, wording_placeholder, wording_missing_sentence,
 ]
 
 

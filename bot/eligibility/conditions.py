@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.eligibility.expr import COMPARE, COND, CompileError, Compiler, Expr, all3, any3
+from bot.eligibility.schema import Wording
 from bot.yamlio import MDict, Pos
 
 if TYPE_CHECKING:
@@ -20,12 +21,6 @@ if TYPE_CHECKING:
 Outcome = bool | None
 # node -> (outcome, left value, right value); filled during one benefit's evaluation
 Record = dict[Any, tuple[Outcome, Any, Any]]
-
-_YES_WORD = {"le": "이하입니다", "lt": "미만입니다", "ge": "이상입니다", "gt": "초과입니다",
-             "eq": "같습니다", "ne": "다릅니다"}
-_NO_WORD = {"le": "보다 많습니다", "lt": " 이상입니다", "ge": " 미만입니다", "gt": " 이하입니다",
-            "eq": "와(과) 다릅니다", "ne": "와(과) 같습니다"}
-
 
 @dataclass(eq=False, slots=True)
 class Leaf:
@@ -122,9 +117,11 @@ class ConditionBuilder:
 
     LEAF_KEYS = frozenset({"id", "test", "yes", "no", "unknown"})
 
-    def __init__(self, compiler: Compiler, benefit_names: dict[str, str]) -> None:
+    def __init__(self, compiler: Compiler, benefit_names: dict[str, str],
+                 wording: Wording) -> None:
         self.compiler = compiler
         self.benefit_names = benefit_names
+        self.wording = wording
         self._ids: set[str] = set()
 
     def build(self, node: Any, pos: Pos | None, path: str = "conditions") -> Node:
@@ -199,16 +196,19 @@ class ConditionBuilder:
     def _eligible_wording(self, test: Any) -> tuple[str, str] | None:
         if isinstance(test, dict) and set(test) == {"eligible"}:
             name = self.benefit_names.get(test["eligible"], test["eligible"])
-            return f"{name} 대상입니다.", f"{name} 대상이 아닙니다."
+            return (self.wording.eligible_yes.format(benefit=name),
+                    self.wording.eligible_no.format(benefit=name))
         return None
 
-    @staticmethod
-    def _comparison_wording(test: Expr) -> tuple[str, str]:
+    def _comparison_wording(self, test: Expr) -> tuple[str, str]:
+        """Sentences from the labels of both sides, e.g. '나이가 {left}로 {right} 이상입니다.'"""
         left, right = test.left, test.right
         assert left is not None and right is not None and test.op is not None
-        subject = f"{left.label}이(가) {{left}}(으)로 " if left.label else "{left}(으)로 "
-        target = f"{right.label} {{right}}" if right.label else "{right}"
-        if test.op in ("eq", "ne"):
-            return (f"{subject}{target}와(과) {_YES_WORD[test.op]}".replace("  ", " "),
-                    f"{subject}{target}{_NO_WORD[test.op]}")
-        return (f"{subject}{target} {_YES_WORD[test.op]}", f"{subject}{target}{_NO_WORD[test.op]}")
+
+        def fill(template: str) -> str:
+            text = template.replace("{subject}", left.label or "값")
+            text = text.replace("{target}", right.label or "")
+            return " ".join(text.split())
+
+        return (fill(self.wording.compare.yes[test.op]),  # type: ignore[index]
+                fill(self.wording.compare.no[test.op]))  # type: ignore[index]

@@ -10,26 +10,29 @@ from bot.eligibility.context import NotInForce
 from bot.eligibility.expr import UNKNOWN, Expr
 from bot.eligibility.korean import number, particles, won
 from bot.eligibility.rulebook import BenefitResult, Evaluation
+from bot.eligibility.schema import Wording
 
-_PERIOD_WORD = {"month": "매달", "year": "1년에", "once": "한 번에", "none": ""}
 
-
-def show(value: Any, unit: str | None) -> str:
+def show(value: Any, unit: str | None, words: Wording) -> str:
     """A value as a resident reads it; intervals of partly known values as a range."""
     unit = unit or "none"
+    v = words.values
     if isinstance(value, tuple):
         lo, hi = value
+        if math.isnan(lo) or (math.isinf(lo) and lo < 0 and math.isinf(hi)):
+            return v.unknown
         if lo == hi:
-            return number(lo, unit)
+            return v.unlimited if math.isinf(lo) else number(lo, unit)
         if math.isinf(hi):
-            return f"{number(lo, unit)} 이상" if lo > 0 else "아직 모름"
-        return f"{number(lo, unit)}~{number(hi, unit)}"
+            return v.at_least.format(value=number(lo, unit)) if lo > 0 else v.unknown
+        return v.between.format(low=number(lo, unit), high=number(hi, unit))
     if value is UNKNOWN or value is None:
-        return "아직 모름"
+        return v.unknown
     if isinstance(value, bool):
-        return "예" if value else "아니요"
+        return v.true if value else v.false
     if isinstance(value, list):
-        return ", ".join(number(v, unit) if isinstance(v, int) else str(v) for v in value) or "없음"
+        return ", ".join(number(x, unit) if isinstance(x, int) else str(x) for x in value) \
+            or v.empty
     return str(value)
 
 
@@ -39,23 +42,25 @@ def _fill(template: str, values: dict[str, str]) -> str:
 
 def _shown(names: dict[str, Expr], result: BenefitResult) -> dict[str, str]:
     """Placeholder values of a sentence, computed in the verdict's own context."""
+    words = result.ctx.rules.wording
     values: dict[str, str] = {}
     for name, expr in names.items():
         try:
-            values[name] = show(expr.fn(result.ctx), expr.unit)
+            values[name] = show(expr.fn(result.ctx), expr.unit, words)
         except NotInForce:
-            values[name] = "아직 모름"
+            values[name] = words.values.unknown
     return values
 
 
 def leaf_sentence(leaf: Leaf, result: BenefitResult) -> str:
     outcome, lv, rv = result.record[leaf]
+    words = result.ctx.rules.wording
     values = _shown(leaf.names, result)
     test = leaf.test
     if test.op is not None:
         assert test.left is not None and test.right is not None
-        values["left"] = show(lv, test.left.unit)
-        values["right"] = show(rv, test.right.unit)
+        values["left"] = show(lv, test.left.unit, words)
+        values["right"] = show(rv, test.right.unit, words)
     if outcome is True:
         return _fill(leaf.yes, values)
     if outcome is False:
@@ -63,26 +68,24 @@ def leaf_sentence(leaf: Leaf, result: BenefitResult) -> str:
     if leaf.unknown:
         return _fill(leaf.unknown, values)
     missing = [f for f in test.facts if f not in result.ctx.facts]
-    labels = [_label(result, f) for f in missing]
-    if labels:
-        return particles(f"{', '.join(labels)}을(를) 알면 판단할 수 있습니다.")
-    for ref in test.benefits:
+    if missing:
+        return _fill(words.needs_facts, {"facts": _labels(result, missing)})
+    for ref in sorted(test.benefits):
         name = result.ctx.benefit(ref).benefit.spec.name
-        return f"{name} 대상인지 먼저 알아야 합니다."
-    return "아직 판단할 수 없습니다."
+        return _fill(words.needs_benefit, {"benefit": name})
+    return words.undecided
 
 
-def _label(result: BenefitResult, fact: str) -> str:
-    rules = result.ctx.rules
-    spec = rules.facts.get(fact)
-    return spec.label if spec else fact
+def _labels(result: BenefitResult, facts: list[str]) -> str:
+    specs = result.ctx.rules.facts
+    return ", ".join(specs[f].label if f in specs else f for f in facts)
 
 
 def reasons(result: BenefitResult) -> list[str]:
+    words = result.ctx.rules.wording
     if result.error is not None:
         err = result.error
-        return [f"{err.date.isoformat()}에 적용되는 '{err.label}' 기준이 규칙에 없어 "
-                "판단할 수 없습니다."]
+        return [_fill(words.not_in_force, {"date": err.date.isoformat(), "label": err.label})]
     # Two leaves may say the same thing (both ends of an age range when age is unknown).
     out = list(dict.fromkeys(leaf_sentence(leaf, result) for leaf in result.leaves()))
     if result.status == "eligible":
@@ -94,19 +97,21 @@ def reasons(result: BenefitResult) -> list[str]:
 
 def amount_sentence(result: BenefitResult) -> str | None:
     spec = result.benefit.spec
+    words = result.ctx.rules.wording
     if spec.amount is None:
         return None
     if result.amount is None:
         if result.amount_missing:
-            labels = ", ".join(_label(result, f) for f in result.amount_missing)
-            return particles(f"금액은 {labels}을(를) 알면 계산할 수 있습니다.")
+            return _fill(words.amount_needs_facts,
+                         {"facts": _labels(result, result.amount_missing)})
+        if result.amount_not_in_rules:
+            return words.amount_not_in_rules
         return None
+    values = {"amount": won(result.amount)}
     if spec.amount.says:
-        values = {"amount": won(result.amount)}
         values.update(_shown(result.benefit.amount_names, result))
         return _fill(spec.amount.says, values)
-    word = _PERIOD_WORD[spec.period]
-    return f"{word} {won(result.amount)}을 받을 수 있습니다.".strip()
+    return _fill(words.amount_default[spec.period], values)
 
 
 def result_json(result: BenefitResult) -> dict[str, Any]:
@@ -132,13 +137,14 @@ def trace(result: BenefitResult) -> list[dict[str, Any]]:
     def walk(node: Any, depth: int) -> None:
         outcome = result.record.get(node, (None, None, None))[0] if result.record else None
         if isinstance(node, Leaf):
+            words = result.ctx.rules.wording
             item: dict[str, Any] = {"id": node.id, "depth": depth, "outcome": outcome,
                                     "sentence": leaf_sentence(node, result)
-                                    if node in result.record else "평가하지 않음"}
+                                    if node in result.record else words.not_evaluated}
             if node.test.op and node in result.record:
                 _, lv, rv = result.record[node]
-                item["left"] = show(lv, node.test.left.unit)  # type: ignore[union-attr]
-                item["right"] = show(rv, node.test.right.unit)  # type: ignore[union-attr]
+                item["left"] = show(lv, node.test.left.unit, words)  # type: ignore[union-attr]
+                item["right"] = show(rv, node.test.right.unit, words)  # type: ignore[union-attr]
             out.append(item)
         else:
             out.append({"id": node.id, "depth": depth, "outcome": outcome, "group": node.kind})

@@ -6,7 +6,6 @@ Residents read "82만 556원", not "820556 KRW"; and a sentence template must pi
 
 from __future__ import annotations
 
-import math
 import re
 
 _HANGUL_BASE, _HANGUL_LAST = 0xAC00, 0xD7A3
@@ -18,8 +17,6 @@ _DIGIT_FINAL_RIEUL = {"1", "7", "8"}
 
 def won(amount: float) -> str:
     """Format money the way Korean notices do: 1억 2,000만 556원."""
-    if math.isinf(amount):
-        return "제한 없음"
     value = round(amount)
     sign = "-" if value < 0 else ""
     value = abs(value)
@@ -37,11 +34,7 @@ def won(amount: float) -> str:
 
 
 def number(value: float, unit: str) -> str:
-    """Format a value for a sentence according to its unit."""
-    if isinstance(value, bool):
-        return "예" if value else "아니요"
-    if isinstance(value, float) and math.isinf(value):
-        return "제한 없음"
+    """Format a finite value for a sentence according to its unit."""
     if unit == "won":
         return won(value)
     n = int(value) if float(value).is_integer() else value

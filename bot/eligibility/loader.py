@@ -5,6 +5,7 @@ Layout (see README, "For rule maintainers"):
   rules/regions.yml          시도 names and the area classes each law uses
   rules/parameters/*.yml     dated values with their legal sources
   rules/calculations.yml     named computations (소득인정액 …) over facts and parameters
+  rules/wording.yml          the engine's own sentences, where a rule file gives none
   rules/benefits/<id>.yml    one file per benefit id of the contract
   rules/tests/*.yml          example households with their expected verdicts
 """
@@ -22,7 +23,7 @@ from bot.eligibility.expr import CompileError, Compiler, Expr
 from bot.eligibility.profile import BENEFIT_IDS, FACT_NAMES, Profile
 from bot.eligibility.regions import Regions, RegionsFile
 from bot.eligibility.rulebook import CompiledBenefit, RuleSet
-from bot.eligibility.schema import Benefit, Calculation, FactsFile, Parameter
+from bot.eligibility.schema import Benefit, Calculation, FactsFile, Parameter, Wording
 from bot.yamlio import MDict, Pos, Problem, key_pos_of, load_file, pos_of
 
 _PROFILE_TYPES = {"int": {"int"}, "bool": {"bool"}, "enum": {"str"}, "region": {"str"},
@@ -76,6 +77,7 @@ def _files(root: Path, sub: str) -> list[Path]:
 def rule_files(root: Path) -> list[Path]:
     """Every file the rule set is built from (hot reload watches these)."""
     return [root / "facts.yml", root / "regions.yml", root / "calculations.yml",
+            root / "wording.yml",
             *_files(root, "parameters"), *_files(root, "benefits")]
 
 
@@ -115,7 +117,7 @@ def load_rules(root: Path) -> LoadResult:
     reader = _Reader(root)
     problems = reader.problems
     files = rule_files(root)
-    for required in files[:3]:
+    for required in files[:4]:
         if not required.exists():
             problems.append(Problem(None, "required file is missing", reader.rel(required)))
     if problems:
@@ -127,6 +129,10 @@ def load_rules(root: Path) -> LoadResult:
     regions_raw = reader.mapping(root / "regions.yml")
     regions_file = regions_raw and _validate(
         RegionsFile, regions_raw, reader.rel(root / "regions.yml"), problems)
+
+    wording_raw = reader.mapping(root / "wording.yml")
+    wording = wording_raw and _validate(Wording, wording_raw, reader.rel(root / "wording.yml"),
+                                        problems)
 
     # Parameters: names are global across files.
     params: dict[str, Parameter] = {}
@@ -174,7 +180,7 @@ def load_rules(root: Path) -> LoadResult:
             continue
         benefits_raw[benefit.id] = (benefit, data, path)
 
-    if facts_file is None or regions_file is None:
+    if facts_file is None or regions_file is None or wording is None:
         return LoadResult(None, problems, files)
     facts = facts_file.facts
     _check_facts(facts, facts_raw, problems)
@@ -195,7 +201,7 @@ def load_rules(root: Path) -> LoadResult:
     names = {b.id: b.name for b, _, _ in benefits_raw.values()}
     compiled: dict[str, CompiledBenefit] = {}
     for bid, (benefit, data, _path) in benefits_raw.items():
-        builder = ConditionBuilder(compiler, names)
+        builder = ConditionBuilder(compiler, names, wording)
         try:
             root_node = builder.build(benefit.conditions, data.value_pos.get("conditions"))
             amount: Expr | None = None
@@ -223,7 +229,8 @@ def load_rules(root: Path) -> LoadResult:
     if problems:
         return LoadResult(None, problems, files)
     order = sorted(facts, key=lambda f: (facts[f].order, f))
-    return LoadResult(RuleSet(facts, params, compiler.calcs, compiled, regions, order), [], files)
+    rules = RuleSet(facts, params, compiler.calcs, compiled, regions, order, wording)
+    return LoadResult(rules, [], files)
 
 
 def _check_dates(name: str, param: Parameter, body: Any, pos: Pos,

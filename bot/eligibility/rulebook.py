@@ -11,7 +11,7 @@ from bot.eligibility.context import Ctx, NotInForce, Table
 from bot.eligibility.expr import NO_AMOUNT, Expr
 from bot.eligibility.profile import Profile
 from bot.eligibility.regions import Regions
-from bot.eligibility.schema import Benefit, FactSpec, Parameter
+from bot.eligibility.schema import Benefit, FactSpec, Parameter, Wording
 
 
 class InputError(ValueError):
@@ -39,6 +39,7 @@ class BenefitResult:
     ctx: Ctx
     error: NotInForce | None = None
     amount_missing: list[str] = field(default_factory=list)
+    amount_not_in_rules: bool = False  # eligible, but the rules lack this household's amount
 
     @property
     def id(self) -> str:
@@ -59,6 +60,7 @@ class RuleSet:
     benefits: dict[str, CompiledBenefit]
     regions: Regions
     fact_order: list[str]
+    wording: Wording
     _param_cache: dict[tuple[str, dt.date], Any] = field(default_factory=dict)
     _by_date: dict[dt.date, dict[str, Any]] = field(default_factory=dict)
 
@@ -131,12 +133,12 @@ class RuleSet:
             return BenefitResult(benefit, "unknown", None, [], record, ctx, error=exc)
         known = ctx.facts
         if outcome is True:
-            amount, amount_missing = None, []
+            amount, amount_missing, not_in_rules = None, [], False
             if benefit.amount is not None:
                 try:
                     value = benefit.amount.fn(ctx)
                 except NotInForce:  # e.g. a household size the table has no row for
-                    value = NO_AMOUNT
+                    value, not_in_rules = NO_AMOUNT, True
                 lo, hi = value
                 if value is NO_AMOUNT:
                     pass
@@ -145,7 +147,8 @@ class RuleSet:
                 else:
                     amount_missing = self.sorted_facts(benefit.amount.facts - known.keys())
             return BenefitResult(benefit, "eligible", amount, [], record, ctx,
-                                 amount_missing=amount_missing)
+                                 amount_missing=amount_missing,
+                                 amount_not_in_rules=not_in_rules)
         if outcome is False:
             return BenefitResult(benefit, "ineligible", None, [], record, ctx)
         missing: set[str] = set()

@@ -122,3 +122,102 @@ class RuleCase(Strict):
 
 class RuleTestFile(Strict):
     tests: list[RuleCase] = Field(min_length=1)
+
+
+Op = Literal["le", "lt", "ge", "gt", "eq", "ne"]
+
+
+def _placeholders(text: str) -> set[str]:
+    import string
+
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def _only(text: str, allowed: set[str], field: str) -> str:
+    extra = _placeholders(text) - allowed
+    if extra:
+        names = ", ".join("{" + n + "}" for n in sorted(allowed)) or "none"
+        raise ValueError(f"{field}: unknown placeholder {{{sorted(extra)[0]}}} (allowed: {names})")
+    return text
+
+
+class ValueWords(Strict):
+    unknown: str
+    at_least: str
+    between: str
+    unlimited: str
+    true: str
+    false: str
+    empty: str
+
+    @field_validator("at_least")
+    @classmethod
+    def _at_least(cls, v: str) -> str:
+        return _only(v, {"value"}, "at_least")
+
+    @field_validator("between")
+    @classmethod
+    def _between(cls, v: str) -> str:
+        return _only(v, {"low", "high"}, "between")
+
+
+class CompareWords(Strict):
+    yes: dict[Op, str]
+    no: dict[Op, str]
+
+    @field_validator("yes", "no")
+    @classmethod
+    def _all_ops(cls, v: dict[str, str]) -> dict[str, str]:
+        missing = {"le", "lt", "ge", "gt", "eq", "ne"} - set(v)
+        if missing:
+            raise ValueError(f"missing sentences for {', '.join(sorted(missing))}")
+        for op, text in v.items():
+            _only(text, {"subject", "target", "left", "right"}, op)
+        return v
+
+
+class Wording(Strict):
+    """rules/wording.yml: the engine's own sentences, for when a rule file gives none."""
+
+    values: ValueWords
+    compare: CompareWords
+    eligible_yes: str
+    eligible_no: str
+    needs_facts: str
+    needs_benefit: str
+    undecided: str
+    not_in_force: str
+    amount_needs_facts: str
+    amount_not_in_rules: str
+    amount_default: dict[Period, str]
+    not_evaluated: str
+
+    @field_validator("eligible_yes", "eligible_no", "needs_benefit")
+    @classmethod
+    def _benefit(cls, v: str) -> str:
+        return _only(v, {"benefit"}, "sentence")
+
+    @field_validator("needs_facts", "amount_needs_facts")
+    @classmethod
+    def _facts(cls, v: str) -> str:
+        return _only(v, {"facts"}, "sentence")
+
+    @field_validator("not_in_force")
+    @classmethod
+    def _in_force(cls, v: str) -> str:
+        return _only(v, {"date", "label"}, "not_in_force")
+
+    @field_validator("undecided", "amount_not_in_rules", "not_evaluated")
+    @classmethod
+    def _plain(cls, v: str) -> str:
+        return _only(v, set(), "sentence")
+
+    @field_validator("amount_default")
+    @classmethod
+    def _amounts(cls, v: dict[str, str]) -> dict[str, str]:
+        missing = {"month", "year", "once", "none"} - set(v)
+        if missing:
+            raise ValueError(f"missing sentences for {', '.join(sorted(missing))}")
+        for period, text in v.items():
+            _only(text, {"amount"}, period)
+        return v
