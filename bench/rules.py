@@ -31,7 +31,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def row(name: str, samples_ms: list[float]) -> None:
-    print(f"{name:<44} median {statistics.median(samples_ms):8.3f} ms   "
+    print(f"{name:<48} median {statistics.median(samples_ms):8.3f} ms   "
           f"p99 {pct(samples_ms, 0.99):8.3f} ms   n={len(samples_ms)}")
 
 
@@ -40,6 +40,7 @@ def main() -> None:
     parser.add_argument("--profiles", type=int, default=10_000)
     parser.add_argument("--loads", type=int, default=20)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
     loads = []
@@ -51,26 +52,39 @@ def main() -> None:
     rules = result.rules
     files = len(result.files)
     row(f"load + validate + compile ({files} files)", loads)
+    print("  (target ≤ 300 ms)")
 
     rng = random.Random(args.seed)
     profiles = [Profile(**random_profile(rng)) for _ in range(args.profiles)]
     for p in profiles[:200]:  # warm the per-date parameter cache and code paths
         rules.evaluate(p)
 
-    evals, rendered = [], []
+    # This machine is a shared VM: wall-clock medians move ±40 % between runs. Each round
+    # reports wall time and this thread's CPU time (which leaves out time stolen by others).
     statuses: dict[str, int] = {"eligible": 0, "ineligible": 0, "unknown": 0}
-    for p in profiles:
-        start = time.perf_counter()
-        ev = rules.evaluate(p)
-        mid = time.perf_counter()
-        evaluation_json(ev)
-        end = time.perf_counter()
-        evals.append((mid - start) * 1000)
-        rendered.append((end - start) * 1000)
-        for r in ev.results.values():
-            statuses[r.status] += 1
-    row("evaluate 16 benefits per profile", evals)
-    row("evaluate + Korean reasons (rules eval JSON)", rendered)
+    round_medians = []
+    for round_no in range(1, args.rounds + 1):
+        evals, cpu, rendered = [], [], []
+        for p in profiles:
+            c0 = time.thread_time()
+            start = time.perf_counter()
+            ev = rules.evaluate(p)
+            mid = time.perf_counter()
+            c1 = time.thread_time()
+            evaluation_json(ev)
+            end = time.perf_counter()
+            evals.append((mid - start) * 1000)
+            cpu.append((c1 - c0) * 1000)
+            rendered.append((end - start) * 1000)
+            if round_no == 1:
+                for r in ev.results.values():
+                    statuses[r.status] += 1
+        round_medians.append(statistics.median(evals))
+        row(f"round {round_no}: evaluate 16 benefits (wall)", evals)
+        row(f"round {round_no}: evaluate 16 benefits (CPU)", cpu)
+        row(f"round {round_no}: evaluate + Korean reasons (wall)", rendered)
+    print(f"evaluate 16 benefits, median of round medians: "
+          f"{statistics.median(round_medians):.3f} ms (target ≤ 0.5 ms)")
 
     asks = []
     for p in profiles[:1000]:

@@ -17,7 +17,11 @@ def pension_line(registry: RuleRegistry) -> float:
     return registry.current().param_at("pension_threshold_single", DAY)
 
 
-def touch_later(path: Path) -> None:
+def edit(path: Path, old: str, new: str) -> None:
+    """Change a rule file as an editor would, with a later modification time."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
 
@@ -26,9 +30,7 @@ def test_edit_is_picked_up(rules_copy: Path) -> None:
     registry = RuleRegistry(rules_copy, check_interval=0)
     assert pension_line(registry) == 2470000
     f = rules_copy / "parameters" / "basic_pension.yml"
-    f.write_text(f.read_text(encoding="utf-8").replace(OLD, "      value: 2500000\n"),
-                 encoding="utf-8")
-    touch_later(f)
+    edit(f, OLD, "      value: 2500000\n")
     assert pension_line(registry) == 2500000
     ev = registry.current().evaluate(Profile(date=DAY, age=70, spouse=False, earned_income=0,
                                              other_income=2490000, property=0,
@@ -42,17 +44,13 @@ def test_broken_edit_keeps_the_last_good_set(rules_copy: Path) -> None:
     registry = RuleRegistry(rules_copy, check_interval=0)
     good = registry.current()
     f = rules_copy / "parameters" / "basic_pension.yml"
-    f.write_text(f.read_text(encoding="utf-8").replace(OLD, "      value: [oops\n"),
-                 encoding="utf-8")
-    touch_later(f)
+    edit(f, OLD, "      value: [oops\n")
     assert registry.current() is good
     assert pension_line(registry) == 2470000
     assert registry.problems
     assert str(registry.problems[0]).startswith("rules/parameters/basic_pension.yml:")
     # fixing it again is picked up
-    f.write_text(f.read_text(encoding="utf-8").replace("      value: [oops\n",
-                                                       "      value: 2480000\n"), encoding="utf-8")
-    touch_later(f)
+    edit(f, "      value: [oops\n", "      value: 2480000\n")
     assert pension_line(registry) == 2480000
     assert registry.problems == []
 
@@ -69,7 +67,5 @@ def test_interval_limits_how_often_files_are_read(rules_copy: Path) -> None:
     registry = RuleRegistry(rules_copy, check_interval=3600)
     first = registry.current()
     f = rules_copy / "parameters" / "basic_pension.yml"
-    f.write_text(f.read_text(encoding="utf-8").replace(OLD, "      value: 2500000\n"),
-                 encoding="utf-8")
-    touch_later(f)
+    edit(f, OLD, "      value: 2500000\n")
     assert registry.current() is first  # not looked at again within the interval

@@ -27,7 +27,7 @@ class CompiledBenefit:
     amount_names: dict[str, Expr] = field(default_factory=dict)  # {placeholders} in says
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class BenefitResult:
     """One benefit's verdict for one profile, with what is needed to explain it."""
 
@@ -63,6 +63,10 @@ class RuleSet:
     wording: Wording
     _param_cache: dict[tuple[str, dt.date], Any] = field(default_factory=dict)
     _by_date: dict[dt.date, dict[str, Any]] = field(default_factory=dict)
+    _fact_rank: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._fact_rank = {name: i for i, name in enumerate(self.fact_order)}
 
     def __repr__(self) -> str:  # the full set would flood test reports
         return f"<RuleSet {len(self.benefits)} benefits, {len(self.params)} parameters>"
@@ -162,7 +166,8 @@ class RuleSet:
         return BenefitResult(benefit, "unknown", None, self.sorted_facts(missing), record, ctx)
 
     def sorted_facts(self, names: Any) -> list[str]:
-        rank = {name: i for i, name in enumerate(self.fact_order)}
+        """Facts in the order the dialogue would rather ask them (facts.yml `order`)."""
+        rank = self._fact_rank
         return sorted(names, key=lambda n: rank.get(n, len(rank)))
 
 
