@@ -7,11 +7,15 @@ import sys
 import typer
 
 from bot.eligibility.commands import app as rules_app
-from bot.yamlio import Problem
+from bot.nlu.commands import app as nlu_app
+from bot.nlu.commands import train_command
+from bot.yamlio import Problem, Problems
 
 app = typer.Typer(help="복지 길잡이 (bokji-bot)", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False)
 app.add_typer(rules_app, name="rules")
+app.add_typer(nlu_app, name="nlu")
+app.command("train")(train_command)
 
 
 def main() -> None:
@@ -20,6 +24,9 @@ def main() -> None:
         app()  # click exits by itself with the command's code and handles usage errors
     except Problem as problem:
         sys.stderr.write(f"{problem}\n")
+        sys.exit(1)
+    except Problems as problems:
+        sys.stderr.write(f"{problems}\n")
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,10 +21,46 @@ class RulesSettings(BaseModel):
     reload_check_seconds: float = Field(2.0, ge=0)
 
 
+class KiwiSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    load_multi_dict: bool = False
+    typos: str | None = None
+
+
+class ClassifierSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    morph_ngrams: int = Field(2, ge=1, le=4)
+    char_ngrams: list[int] = [1, 2, 3]
+    epochs: int = Field(20, ge=1)
+    batch_size: int = Field(32, ge=1)
+    hash_size: int = Field(2**17, ge=2**10)
+    seed: int = 7
+
+
+class Thresholds(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    clarify_below: float = Field(0.45, ge=0, le=1)
+    classifier_urgent: float = Field(0.8, ge=0, le=1)
+
+
+class NLUSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tokenizer: Literal["kiwi", "okt"] = "kiwi"
+    kiwi: KiwiSettings = KiwiSettings()
+    train: list[Path] = [Path("nlu/train")]
+    test: list[Path] = [Path("nlu/test")]
+    patterns: Path = Path("nlu/patterns")
+    model_dir: Path = Path("models/nlu")
+    classifier: ClassifierSettings = ClassifierSettings()
+    thresholds: Thresholds = Thresholds()
+    max_chars: int = Field(2000, ge=100)
+
+
 class Settings(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     language: str = "ko"
     rules: RulesSettings = RulesSettings()
+    nlu: NLUSettings = NLUSettings()
     base_dir: Path = PROJECT_ROOT
 
     def resolve(self, path: Path) -> Path:
@@ -38,6 +75,11 @@ class Settings(BaseModel):
     def rules_tests_path(self) -> Path:
         return self.resolve(self.rules.tests)
 
+    @property
+    def model_dir(self) -> Path:
+        env = os.environ.get("BOKJI_NLU_MODEL")
+        return Path(env) if env else self.resolve(self.nlu.model_dir)
+
 
 def config_path() -> Path:
     return Path(os.environ.get("BOKJI_CONFIG", PROJECT_ROOT / "config.yml"))
@@ -51,7 +93,8 @@ def get_settings() -> Settings:
         return Settings()
     raw = load_file(path)
     try:
-        settings = Settings.model_validate(raw or {})
+        settings = Settings.model_validate({k: v for k, v in (raw or {}).items()
+                                            if k != "base_dir"})
     except Exception as exc:  # pydantic.ValidationError: report the first field with its line
         errors = getattr(exc, "errors", lambda: [])()
         if not errors:

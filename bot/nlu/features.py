@@ -1,0 +1,86 @@
+"""The intent classifier's model: a linear bag of morphemes and characters.
+
+Why this shape: residents' messages are short, noisy and often unspaced. Morpheme n-grams
+(from Kiwi) carry meaning and grammar ("죽/VV 고/EC 싶/VX" against "죽/VX 겠/EP"); character
+n-grams of the text without spaces survive typos and missing spaces that break morphemes.
+A hashed sparse linear layer over both trains in seconds and answers in well under a
+millisecond, which a transformer on a 2-core machine would not. It is spaCy's BOW text
+classifier with a different feature extractor, so spaCy's TextCategorizer trains, saves and
+loads it unchanged.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy
+from spacy.ml.models.textcat import resize_and_set_ref
+from spacy.strings import hash_string
+from spacy.tokens import Doc
+from spacy.util import registry
+from thinc.api import Logistic, Model, SparseLinear, chain, resizable, softmax_activation
+from thinc.layers.resizable import resize_linear_weighted
+from thinc.types import Floats2d
+
+NEG_VALUE = -5000  # as spaCy's BOW classifier: new labels start out switched off
+
+
+def doc_features(doc: Doc, morph_ngrams: int, char_ngrams: tuple[int, ...]) -> list[str]:
+    """The feature strings of one message."""
+    feats: list[str] = []
+    morphs = doc._.morphs or [f"{t.text}/{t.tag_}" for t in doc]
+    forms = [m.rsplit("/", 1)[0] for m in morphs]
+    feats.extend("m:" + m for m in morphs)
+    feats.extend("f:" + f for f in forms)
+    for n in range(2, morph_ngrams + 1):
+        feats.extend("m%d:" % n + "|".join(morphs[i:i + n]) for i in range(len(morphs) - n + 1))
+    compact = "^" + doc.text.replace(" ", "").lower() + "$"
+    for n in char_ngrams:
+        feats.extend("c%d:" % n + compact[i:i + n] for i in range(len(compact) - n + 1))
+    return feats
+
+
+def extract_features(morph_ngrams: int, char_ngrams: tuple[int, ...]) -> Model:
+    def forward(model: Model, docs: list[Doc], is_train: bool):  # type: ignore[no-untyped-def]
+        batch_keys, batch_vals, lengths = [], [], []
+        for doc in docs:
+            feats = doc_features(doc, morph_ngrams, char_ngrams)
+            keys = numpy.fromiter((hash_string(f) for f in feats), dtype="uint64",
+                                  count=len(feats))
+            keys, counts = numpy.unique(keys, return_counts=True)
+            batch_keys.append(keys)
+            # log-scaled counts: a repeated syllable should not outvote the rest
+            batch_vals.append(numpy.log1p(counts).astype("float32"))
+            lengths.append(len(keys))
+        keys = numpy.concatenate(batch_keys) if batch_keys else numpy.zeros(0, dtype="uint64")
+        vals = numpy.concatenate(batch_vals) if batch_vals else numpy.zeros(0, dtype="float32")
+        out = (model.ops.asarray(keys), model.ops.asarray(vals),
+               model.ops.asarray(lengths, dtype="int32"))
+
+        def backprop(dY):  # type: ignore[no-untyped-def]
+            return []
+
+        return out, backprop
+
+    return Model("extract_features", forward,
+                 attrs={"morph_ngrams": morph_ngrams, "char_ngrams": char_ngrams})
+
+
+@registry.architectures("bokji.MorphCharBOW.v1")
+def build_morph_char_bow(exclusive_classes: bool = True, morph_ngrams: int = 2,
+                         char_ngrams: list[int] = (1, 2, 3),  # type: ignore[assignment]
+                         length: int = 2**18, nO: int | None = None
+                         ) -> Model[list[Doc], Floats2d]:
+    sparse_linear = SparseLinear(nO=nO, length=length)
+    resizable_layer = resizable(
+        sparse_linear,
+        resize_layer=partial(resize_linear_weighted, fill_defaults={"b": NEG_VALUE, "W": 0}),
+    )
+    output = softmax_activation() if exclusive_classes else Logistic()
+    model = chain(extract_features(morph_ngrams, tuple(char_ngrams)), resizable_layer, output)
+    if nO is not None:
+        model.set_dim("nO", nO)
+    model.set_ref("output_layer", sparse_linear)
+    model.attrs["multi_label"] = not exclusive_classes
+    model.attrs["resize_output"] = partial(resize_and_set_ref, resizable_layer=resizable_layer)
+    return model

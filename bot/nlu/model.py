@@ -1,0 +1,125 @@
+"""A trained NLU: one call turns a resident's message into intent, urgency and facts."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Literal
+
+import spacy
+from pydantic import BaseModel
+
+import bot.nlu.pipeline  # noqa: F401  (registers the tokenizers and the architecture)
+from bot.eligibility.regions import RegionsFile as RulesRegions
+from bot.nlu.crisis import CrisisDetector
+from bot.nlu.data import CRISIS_INTENTS, read_paths
+from bot.nlu.entities import EntityExtractor, RegionsFile, load_lexicon
+from bot.nlu.language import detect_script
+from bot.nlu.normalize import Normalizer
+from bot.settings import NLUSettings
+from bot.yamlio import Problem, load_file
+
+CrisisType = Literal["livelihood", "suicide", "abuse"]
+TYPE_TO_INTENT = {v: k for k, v in CRISIS_INTENTS.items()}
+
+
+class EntityOut(BaseModel):
+    entity: str
+    value: int | str
+    start: int
+    end: int
+
+
+class Parse(BaseModel):
+    """The contract's `bokji nlu parse` line, plus `language` and the intent ranking."""
+
+    text: str
+    intent: str
+    confidence: float
+    urgent: bool
+    crisis_type: CrisisType | None
+    entities: list[EntityOut]
+    language: str
+    ranking: list[tuple[str, float]]
+
+
+class ModelMissing(Exception):
+    """No trained model where config.yml says; `bokji train` makes one."""
+
+
+class NLU:
+    """Normaliser → spaCy (tokenizer + classifier) → crisis patterns → entity rules."""
+
+    def __init__(self, model_dir: Path, settings: NLUSettings, rules_regions: Path) -> None:
+        meta_path = model_dir / "meta.json"
+        if not meta_path.exists():
+            raise ModelMissing(f"no NLU model in {model_dir}: run `bokji train`")
+        self.meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        self.settings = settings
+        self.temperature = float(self.meta.get("temperature", 1.0))
+        self.nlp = spacy.load(model_dir / "spacy")
+        patterns = model_dir / "patterns"  # the snapshot trained and evaluated with
+        self.normalize = Normalizer.from_file(patterns / "normalize.yml")
+        self.crisis = CrisisDetector(patterns / "crisis.yml")
+        self.entities = build_extractor(patterns, rules_regions)
+        self.nlp("워밍업")  # first call initialises the tokenizer's language model
+
+    def parse(self, text: str) -> Parse:
+        norm = self.normalize(text)
+        clean = norm.text
+        language = detect_script(clean)
+        crisis_type = self.crisis.detect(clean)
+        ranking: list[tuple[str, float]] = []
+        if language in ("ko", "symbols") and clean.strip():
+            doc = self.nlp(clean[:self.settings.max_chars])
+            ranking = self._calibrated(doc.cats)
+        intent, confidence = ranking[0] if ranking else ("out_of_scope", 0.0)
+        if language not in ("ko",):
+            intent, confidence = "out_of_scope", 1.0 if language != "symbols" else confidence
+        if crisis_type is None and intent in CRISIS_INTENTS and \
+                confidence >= self.settings.thresholds.classifier_urgent:
+            crisis_type = CRISIS_INTENTS[intent]
+        if crisis_type is not None:
+            crisis_intent = TYPE_TO_INTENT[crisis_type]
+            # A crisis decides what happens next whatever else the message asks.
+            confidence = max(dict(ranking).get(crisis_intent, 0.0), 0.95) \
+                if intent != crisis_intent else confidence
+            intent = crisis_intent
+        found = self.entities(clean) if language in ("ko", "symbols") else []
+        entities = []
+        for f in found:
+            start, end = norm.span(f.start, f.end)
+            entities.append(EntityOut(entity=f.entity, value=f.value, start=start, end=end))
+        return Parse(text=text, intent=intent, confidence=round(confidence, 4),
+                     urgent=crisis_type is not None, crisis_type=crisis_type, entities=entities,
+                     language=language, ranking=[(k, round(v, 4)) for k, v in ranking[:3]])
+
+    def _calibrated(self, cats: dict[str, float]) -> list[tuple[str, float]]:
+        t = self.temperature
+        logs = {k: math.log(max(v, 1e-12)) / t for k, v in cats.items()}
+        top = max(logs.values())
+        exp = {k: math.exp(v - top) for k, v in logs.items()}
+        total = sum(exp.values())
+        return sorted(((k, v / total) for k, v in exp.items()), key=lambda kv: -kv[1])
+
+
+def build_extractor(patterns: Path, rules_regions: Path) -> EntityExtractor:
+    """Entity rules from the pattern files, the benefit synonyms and the regions of the rules."""
+    lexicon = load_lexicon(patterns / "entities.yml")
+    raw_regions = load_file(patterns / "regions.yml")
+    try:
+        regions = RegionsFile.model_validate(raw_regions)
+        rules_regions_file = RulesRegions.model_validate(load_file(rules_regions))
+    except Exception as exc:
+        raise Problem(None, f"regions: {exc}", str(patterns / "regions.yml")) from None
+    aliases: dict[str, str] = {}
+    for sido, spec in rules_regions_file.sido.items():
+        aliases[sido] = sido
+        for alias in spec.aliases:
+            aliases[alias] = sido
+    synonyms = read_paths([patterns / "synonyms.yml"]).synonyms \
+        if (patterns / "synonyms.yml").exists() else {}
+    for benefit in set(synonyms.values()):
+        synonyms.setdefault(benefit, benefit)
+    return EntityExtractor(lexicon, aliases, regions.sigungu, synonyms)

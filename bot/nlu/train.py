@@ -1,0 +1,218 @@
+"""Trains the intent classifier into models/, with a record of exactly what it was trained on.
+
+The artifact (models/nlu/meta.json) holds a hash of the training data, the pattern files, the
+NLU section of config.yml and the classifier's own code: `bokji train --if-stale` (what `make
+chat` and `make test` run) retrains exactly when one of them changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.training import Example as SpacyExample
+from spacy.util import fix_random_seed, minibatch
+
+from bot.nlu import pipeline
+from bot.nlu.data import INTENTS, Example, NLUData, read_paths
+from bot.nlu.normalize import Normalizer
+from bot.settings import Settings
+from bot.yamlio import Problems
+
+CODE_FILES = ("features.py", "tokenizers.py", "pipeline.py", "train.py")
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class TrainResult:
+    model_dir: Path
+    examples: int
+    seconds: float
+    temperature: float
+    dev_accuracy: float
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    out: list[Path] = []
+    for path in paths:
+        out.extend(sorted(path.rglob("*.yml")) if path.is_dir() else [path])
+    return out
+
+
+def fingerprint(settings: Settings) -> str:
+    """Hash of everything a trained model depends on."""
+    h = hashlib.sha256()
+    nlu = settings.nlu
+    files = _files([settings.resolve(p) for p in nlu.train]) + \
+        _files([settings.resolve(nlu.patterns)]) + [settings.rules_path / "regions.yml"] + \
+        _files([settings.rules_path / "benefits"]) + \
+        [Path(__file__).parent / name for name in CODE_FILES]
+    for file in files:
+        h.update(str(file.name).encode())
+        h.update(file.read_bytes())
+    h.update(json.dumps(nlu.model_dump(mode="json", exclude={"test", "thresholds"}),
+                        sort_keys=True).encode())
+    h.update(spacy.__version__.encode())
+    return h.hexdigest()
+
+
+def is_stale(settings: Settings) -> bool:
+    meta = settings.model_dir / "meta.json"
+    if not meta.exists():
+        return True
+    try:
+        recorded = json.loads(meta.read_text(encoding="utf-8")).get("fingerprint")
+    except (OSError, json.JSONDecodeError):
+        return True
+    return recorded != fingerprint(settings)
+
+
+def load_training_data(settings: Settings) -> NLUData:
+    data = read_paths([settings.resolve(p) for p in settings.nlu.train], settings.base_dir)
+    if data.problems:
+        raise Problems(data.problems)
+    seen: dict[str, Example] = {}
+    for ex in data.examples:
+        other = seen.get(ex.text)
+        if other is not None and other.intent != ex.intent:
+            from bot.yamlio import Problem
+
+            raise Problems([Problem(ex.pos, f"the same text is also labelled {other.intent!r} "
+                                    f"at {other.pos}")])
+        seen[ex.text] = ex
+    return data
+
+
+def _benefit_names(settings: Settings) -> dict[str, str]:
+    from bot.yamlio import load_file
+
+    names = {}
+    for file in sorted((settings.rules_path / "benefits").glob("*.yml")):
+        raw = load_file(file)
+        if isinstance(raw, dict) and isinstance(raw.get("name"), str):
+            names[raw["name"]] = raw.get("id", file.stem)
+    return names
+
+
+def _snapshot_patterns(settings: Settings, data: NLUData, target: Path) -> None:
+    """Copy the pattern files into the model, with the benefit synonyms gathered in one file."""
+    target.mkdir(parents=True, exist_ok=True)
+    for file in _files([settings.resolve(settings.nlu.patterns)]):
+        shutil.copy(file, target / file.name)
+    synonyms = {**_benefit_names(settings), **data.synonyms}
+    by_value: dict[str, list[str]] = {}
+    for surface, value in synonyms.items():
+        by_value.setdefault(value, []).append(surface)
+    lines = ['version: "3.1"', "nlu:"]
+    for value, surfaces in sorted(by_value.items()):
+        lines.append(f"- synonym: {value}\n  examples: |")
+        lines.extend(f"    - {s}" for s in sorted(set(surfaces)))
+    (target / "synonyms.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _examples(nlp: Any, normalizer: Normalizer, data: list[Example]) -> list[SpacyExample]:
+    out = []
+    for ex in data:
+        doc = nlp.make_doc(normalizer(ex.text).text or " ")
+        cats = {intent: float(intent == ex.intent) for intent in INTENTS}
+        out.append(SpacyExample.from_dict(doc, {"cats": cats}))
+    return out
+
+
+def _fit(settings: Settings, examples: list[SpacyExample], progress: Progress | None,
+         stage: str) -> Any:
+    c = settings.nlu.classifier
+    fix_random_seed(c.seed)
+    nlp = pipeline.build(settings.nlu)
+    optimizer = nlp.initialize(lambda: examples)
+    rng = random.Random(c.seed)
+    order = list(examples)
+    for epoch in range(c.epochs):
+        rng.shuffle(order)
+        losses: dict[str, float] = {}
+        # Every update runs Adam over the whole hashed weight table, so batches are not tiny.
+        for batch in minibatch(order, size=c.batch_size):
+            nlp.update(batch, sgd=optimizer, losses=losses)
+        if progress:
+            progress(stage, epoch + 1, c.epochs)
+    return nlp
+
+
+def _temperature(nlp: Any, dev: list[SpacyExample]) -> tuple[float, float]:
+    """The softmax temperature that minimises held-back log loss, and held-back accuracy."""
+    probs = []
+    correct = 0
+    for ex in dev:
+        cats = nlp(ex.reference.text).cats
+        gold = max(ex.reference.cats, key=ex.reference.cats.get)
+        correct += max(cats, key=cats.get) == gold
+        probs.append((cats, gold))
+    best_t, best_nll = 1.0, math.inf
+    for t in [x / 10 for x in range(3, 41)]:
+        nll = 0.0
+        for cats, gold in probs:
+            logs = {k: math.log(max(v, 1e-12)) / t for k, v in cats.items()}
+            top = max(logs.values())
+            z = sum(math.exp(v - top) for v in logs.values())
+            nll -= logs[gold] - top - math.log(z)
+        if nll < best_nll:
+            best_t, best_nll = t, nll
+    return best_t, correct / max(1, len(dev))
+
+
+def train(settings: Settings, progress: Progress | None = None) -> TrainResult:
+    start = time.perf_counter()
+    data = load_training_data(settings)
+    normalizer = Normalizer.from_file(settings.resolve(settings.nlu.patterns) / "normalize.yml")
+    nlp0 = pipeline.build(settings.nlu)
+    examples = _examples(nlp0, normalizer, data.examples)
+
+    # 1. Calibrate on a held-back sixth of the training data (stratified by intent).
+    rng = random.Random(settings.nlu.classifier.seed)
+    by_intent: dict[str, list[SpacyExample]] = {}
+    for ex in examples:
+        by_intent.setdefault(max(ex.reference.cats, key=ex.reference.cats.get), []).append(ex)
+    fit_part, dev_part = [], []
+    for items in by_intent.values():
+        items = items[:]
+        rng.shuffle(items)
+        cut = max(1, len(items) // 6)
+        dev_part.extend(items[:cut])
+        fit_part.extend(items[cut:])
+    calib = _fit(settings, fit_part, progress, "calibrate")
+    temperature, dev_accuracy = _temperature(calib, dev_part)
+
+    # 2. The model that ships: all the training data.
+    nlp = _fit(settings, examples, progress, "train")
+    target = settings.model_dir
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    nlp.to_disk(tmp / "spacy")
+    _snapshot_patterns(settings, data, tmp / "patterns")
+    seconds = time.perf_counter() - start
+    meta = {
+        "fingerprint": fingerprint(settings),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "tokenizer": settings.nlu.tokenizer,
+        "examples": len(examples),
+        "per_intent": {k: len(v) for k, v in sorted(by_intent.items())},
+        "temperature": temperature,
+        "dev_accuracy": round(dev_accuracy, 4),
+        "train_seconds": round(seconds, 2),
+        "spacy": spacy.__version__,
+    }
+    (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2),
+                                   encoding="utf-8")
+    shutil.rmtree(target, ignore_errors=True)  # swap in whole: a half-written model never loads
+    tmp.rename(target)
+    return TrainResult(target, len(examples), seconds, temperature, dev_accuracy)
