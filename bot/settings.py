@@ -48,6 +48,7 @@ class NLUSettings(BaseModel):
     tokenizer: Literal["kiwi", "okt"] = "kiwi"
     kiwi: KiwiSettings = KiwiSettings()
     train: list[Path] = [Path("nlu/train")]
+    dev: list[Path] = [Path("nlu/dev")]
     test: list[Path] = [Path("nlu/test")]
     patterns: Path = Path("nlu/patterns")
     model_dir: Path = Path("models/nlu")

@@ -36,3 +36,46 @@ def evaluate(rules: RuleSet, day: dt.date = DAY_2026, **facts: object) -> Evalua
 
 
 NO_ASSETS = {"other_income": 0, "property": 0, "financial_assets": 0, "debt": 0, "car_value": 0}
+
+
+@pytest.fixture(scope="session")
+def nlu_patterns(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The pattern files as a trained model carries them (with the benefit synonyms)."""
+    from bot.nlu.train import _snapshot_patterns, load_training_data
+    from bot.settings import get_settings
+
+    settings = get_settings()
+    target = tmp_path_factory.mktemp("patterns")
+    _snapshot_patterns(settings, load_training_data(settings), target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def extract(nlu_patterns: Path):  # type: ignore[no-untyped-def]
+    """text → set of (entity, value), through the normaliser and the crisis patterns."""
+    from bot.nlu.crisis import CrisisDetector
+    from bot.nlu.model import build_extractor
+    from bot.nlu.normalize import Normalizer
+
+    normalize = Normalizer.from_file(nlu_patterns / "normalize.yml")
+    crisis = CrisisDetector(nlu_patterns / "crisis.yml")
+    extractor = build_extractor(nlu_patterns, RULES / "regions.yml")
+
+    def run(text: str) -> set[tuple[str, object]]:
+        clean = normalize(text).text
+        return {(f.entity, f.value) for f in extractor(clean, abuse=crisis.has(clean, "abuse"))}
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def nlu():  # type: ignore[no-untyped-def]
+    """The trained model `make test` keeps current (`bokji train --if-stale`)."""
+    from bot.nlu.model import NLU
+    from bot.nlu.train import is_stale, train
+    from bot.settings import get_settings
+
+    settings = get_settings()
+    if is_stale(settings):
+        train(settings)
+    return NLU(settings.model_dir, settings.nlu, RULES / "regions.yml")

@@ -47,12 +47,12 @@ def train_command(
 
         def report(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                label = {"calibrate": "보정용 학습 (5/6)", "train": "전체 학습"}.get(stage, stage)
+                label = {"train": "의도 분류기 학습"}.get(stage, stage)
                 tasks[stage] = progress.add_task(label, total=total)
             progress.update(tasks[stage], completed=done)
 
         result = train(settings, report)
-    err.print(f"trained on {result.examples} examples in {result.seconds:.1f} s; held-back "
+    err.print(f"trained on {result.examples} examples in {result.seconds:.1f} s; dev "
               f"accuracy {result.dev_accuracy:.3f}, temperature {result.temperature:.1f} → "
               f"{result.model_dir}", markup=False)
 
@@ -89,14 +89,19 @@ def eval_cmd(
     start = time.perf_counter()
     nlu = load_nlu()
     load_seconds = time.perf_counter() - start
-    report = evaluate(nlu, data.examples)
+    train_data = read_paths([settings.resolve(p) for p in settings.nlu.train], settings.base_dir)
+    from bot.nlu.evaluate import seen_key
+
+    trained = {seen_key(nlu, e.text) for e in train_data.examples}
+    report = evaluate(nlu, data.examples, trained)
     write_report(report, report_path)
     confusion_png(report, png_path)
     out = Console(highlight=False, soft_wrap=True)
     out.print(f"messages {report.n}   model load {load_seconds:.2f} s   "
               f"RSS {report.rss_mib:.0f} MiB")
     out.print(f"intent accuracy {report.accuracy:.4f}   macro-F1 {report.macro_f1:.4f}   "
-              f"ECE {report.calibration_ece:.3f}")
+              f"ECE {report.calibration_ece:.3f}   accuracy on the {report.unseen_n} messages "
+              f"not in training {report.unseen_accuracy:.4f}")
     out.print(f"urgent recall {report.urgent_recall:.4f} ({report.urgent_total} crisis)   "
               f"false urgent {report.false_urgent_rate:.4f} ({report.calm_total} calm)")
     out.print(f"entity exact-match {report.entity_exact_match:.4f}   "

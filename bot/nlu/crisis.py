@@ -85,6 +85,9 @@ class CrisisDetector:
                     out.append(CrisisHit(kind, s, e))
         return out
 
+    def has(self, text: str, kind: str) -> bool:
+        return any(hit.type == kind for hit in self.hits(text))
+
     def detect(self, text: str) -> str | None:
         """The crisis type the reply must follow, or None."""
         kinds = {hit.type for hit in self.hits(text)}

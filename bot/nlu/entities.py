@@ -31,7 +31,6 @@ class Words(BaseModel):
     partner: list[str]
     family: list[str]
     income: list[str]
-    yearly: list[str]
     not_income: list[str]
     age_context: list[str]
 
@@ -44,6 +43,8 @@ class EntitiesFile(BaseModel):
     zero_income: list[str]
     disability: dict[str, list[str]]
     crisis_event: dict[str, list[str]]
+    abuse_event: dict[str, list[str]]
+    crisis_event_calm: list[str] = []
 
 
 class RegionsFile(BaseModel):
@@ -92,10 +93,27 @@ def load_lexicon(path: Path) -> EntitiesFile:
     return spec
 
 
+_BARE_END = r"\s*(?:이요|이에요|예요|에요|요|입니다|이고|이며|정도|쯤|살|세)?\s*[.!~?]*\s*$"
 NUM = f"(?:{NUMBER_RE})"
 NATIVE = f"(?:{NATIVE_RE})"
 ANY_NUM = f"(?:{NATIVE}|{NUM})"
-_BARE_END = r"\s*(?:이요|이에요|예요|에요|요|입니다|이고|이며|정도|쯤|살|세)?\s*[.!~?]*\s*$"
+_TENS = "(?:스물|스무|서른|마흔|쉰|예순|일흔|여든|아흔)"
+_ONES = "(?:하나|한|둘|두|셋|세|넷|네|다섯|여섯|일곱|여덟|아홉)"
+# An age: digits, a Native numeral, or a Sino numeral with a unit in it (칠십이) — never a
+# single Sino syllable, which is usually part of a word ("유성구 살아요", "혼자 사세요").
+_AGE_NUM = rf"(?:\d{{1,3}}|{NATIVE}|[일이삼사오육칠팔구]?십[일이삼사오육칠팔구]?)"
+AGE_RE = re.compile(rf"(?<![가-힣\d])(?P<man>만\s*)?(?P<num>{_AGE_NUM})\s*(?:살|세)"
+                    r"(?!\s*(?:이상|이하|미만|부터|까지|넘으면|되면|이면|때|[가-힣]?대))")
+NATIVE_AGE_RE = re.compile(
+    rf"(?<![가-힣])(?P<num>{_TENS}\s?{_ONES}?)(?=\s*(?:이에요|이요|이여|이라|이고|이며|인데|인디"
+    r"|입니다|이신데|이세요|이시고|이에|이유|이라우|에\s|먹|묵|됐|,|\.|$|\s))")
+INCOME_VERB = (r"\s*(?:원)?\s*(?:정도|쯤|가량|좀)?\s*(?:\S+\s*)?(?:벌|받|나와|나오|들어와|들어오|남아|"
+               r"남|이\s*전부|이\s*다|뿐|버는|으로\s*(?:먹고\s*)?살|로\s*(?:먹고\s*)?살|으로\s*버티|로\s*버티)")
+MONEY_RE = re.compile(rf"(?:(?<=월)|(?<=연봉)|(?<=연)|(?<![가-힣\d.,]))(?P<num>{NUM})\s*(?P<won>원)?")
+MONEY_ONLY_RE = re.compile(rf"^\s*(?:월\s*|한\s*달에?\s*)?(?P<num>{NUM})\s*(?:원)?" + _BARE_END)
+BARE_AGE_RE = re.compile(
+    r"(?<![\d,.])(?P<num>\d{2,3})(?=\s*(?:이에요|예요|이요|요|이고|이며|입니다|이여|이라|이구요|이고요)"
+    r"?\s*(?:[,.!?~]|$|혼자|아니고|\s혼자))")
 
 
 class EntityExtractor:
@@ -107,7 +125,8 @@ class EntityExtractor:
         self.self_re = re.compile(_alt(w.self_))
         self.adult_re = re.compile(_alt(w.adult))
         self.income_re = re.compile(_alt(w.income))
-        self.yearly_re = re.compile(_alt(w.yearly))
+        self.yearly_re = re.compile(r"연봉|(?<![가-힣])연\s*(?:수입|소득|매출|순수입)?\s*$|1년에|"
+                                    r"일\s*년에|한\s*해|연간|연소득|1년\s*소득")
         self.not_income_re = re.compile(_alt(w.not_income))
         self.age_context_re = re.compile(_alt(w.age_context))
         self.zero_income_re = _compile(lexicon.zero_income, "zero_income")
@@ -115,22 +134,32 @@ class EntityExtractor:
                            for level, p in lexicon.disability.items()}
         self.crisis = {name: _compile(p, f"crisis_event.{name}")
                        for name, p in lexicon.crisis_event.items()}
-        self.money_re = re.compile(rf"(?<![\d.])(?P<num>{NUM})\s*(?P<won>원)?")
-        self.age_re = re.compile(rf"(?P<man>만\s*)?(?P<num>{ANY_NUM})\s*(?P<unit>살|세)(?![가-힣]?대)")
+        self.crisis_calm = _compile(lexicon.crisis_event_calm or ["(?!)"], "crisis_event_calm")
+        self.abuse = {name: _compile(p, f"abuse_event.{name}")
+                      for name, p in lexicon.abuse_event.items()}
         self.months_re = re.compile(rf"(?P<num>{ANY_NUM})\s*(?:개월|달)(?:\s*(?:된|째|짜리))?")
         self.dol_re = re.compile(rf"(?:(?P<num>{NATIVE})\s*)?돌(?:\s*(?:된|지난|짜리))?(?![가-힣])")
         family, partner, child = _alt(w.family), _alt(w.partner), _alt(w.child)
         count = rf"(?P<n>{ANY_NUM})"
         self.household_res = [
-            (re.compile(r"(?:혼자|홀로|홀몸|혼자서)\s*(?:살|사는|삽|지내|있|생활)|독거|1인\s*가구|일인\s*가구"
-                        r"|독신"), lambda m: 1),
+            (re.compile(rf"{partner}(?:이랑|랑|하고|와|과)?\s*{child}(?:들)?\s*{count}(?:\s*명)?"),
+             lambda n: n + 2),
+            (re.compile(rf"혼자\s*(?:서\s*)?(?:애|아이|자녀|딸|아들|애들)\S*\s*{count}\S*\s*"
+                        r"(?:\S+\s*)?(?:키우|데리고|키워|기르)"), lambda n: n + 1),
+            (re.compile(r"(?:혼자|홀로|홀몸|혼자서)(?!\s*(?:있는|두|벌|애|아이|키우|일|다니|못))"
+                        r"(?=\s*(?:살|사는|사세|산|삽|사라|지내|있어요|생활|고\b|고요|요|라|야|예요|"
+                        r"이에요|인데|남았|자취|,|\.|$|\s*월세|\s*전세|\s*기초|\s*국민|\s*소득|\s*자취))"
+                        r"|독거|1인\s*가구|일인\s*가구|독신|홀몸"), lambda m: 1),
+            (re.compile(rf"(?P<n>{_ONES}|열)(?:이서|이|명이서|명)\s*(?:살|사는|사라|삽|산다|지내|있어|이에요|"
+                        r"예요|에요|이요|요|입니다|이고|이예요)"), None),
+            (re.compile(rf"(?:우리\s*집(?:은|이)?|가족(?:은|이)?|식구(?:는|가)?)\s*(?:\S+\s*){{0,5}}?"
+                        rf"(?P<n>{_ONES})(?:이|명)"), None),
+            (re.compile(r"부부\s*(?:가구|만|끼리)"), lambda m: 2),
             (re.compile(rf"{count}\s*인\s*(?:가구|가족)"), None),
             (re.compile(rf"{count}\s*식구"), None),
             (re.compile(rf"식구(?:가|는)?\s*{count}"), None),
             (re.compile(rf"가족(?:이|은)?\s*(?:저\s*포함\s*|저까지\s*)?{count}\s*(?:명|식구)"), None),
             (re.compile(rf"(?:저\s*포함|저까지|나\s*포함)\s*{count}\s*명"), None),
-            (re.compile(rf"{partner}(?:이랑|랑|하고|와|과)?\s*{child}(?:들)?\s*{count}(?:\s*명)?"),
-             lambda n: n + 2),
             (re.compile(rf"{family}(?:이랑|랑|하고|와|과)\s*(?:단\s*)?{count}(?:이서|이|명이서)?"),
              None),
             (re.compile(rf"(?:단\s*)?{count}(?:이서|명이서)\s*(?:살|사|지내|삽)"), None),
@@ -140,10 +169,13 @@ class EntityExtractor:
              lambda m: 2),
         ]
         self.bare_household = re.compile(
-            rf"^\s*(?:(?P<alone>혼자)|(?P<n>{NATIVE})(?:이|이서)?|(?P<d>\d+)\s*명)" + _BARE_END)
+            rf"^\s*(?:(?P<alone>혼자)|(?P<n>둘|셋|넷|다섯|여섯|일곱|여덟|아홉|열)(?:이|이서)?"
+            rf"|(?P<m>{_ONES})\s*명|(?P<d>\d+)\s*명)" + _BARE_END)
         sido_alt = _alt(list(sido_aliases))
         self.sido_aliases = sido_aliases
-        self.sido_re = re.compile(rf"(?<![가-힣]){sido_alt}(?:도|시)?")
+        self.sido_re = re.compile(
+            rf"(?<![가-힣]){sido_alt}(?:도|시)?(?=$|[\s,.!?~)]|에서|에|이|은|는|요|쪽|사람|사|살|인데|이에요|"
+            r"이여|예요|분|댁|[가-힣]+[시군구](?:$|[\s,.!?~)]|에|이|요|에서|인데|살|사))")
         self.sigungu_owner: dict[str, list[str]] = {}
         for sido, names in sigungu.items():
             for name in names:
@@ -152,15 +184,19 @@ class EntityExtractor:
                 if len(stem) >= 2:
                     self.sigungu_owner.setdefault(stem, []).append(sido)
         self.sigungu_re = re.compile(
-            _alt(list(self.sigungu_owner)) + r"(?=$|[\s,.!?~)]|에서|에|이에요|예요|요|이고|시|군|구|쪽|동)")
+            r"(?<![가-힣])" + _alt(list(self.sigungu_owner)) + r"(?=$|[\s,.!?~)]|에서|에|서\s|이에요|이여|이요|"
+            r"예요|요|이고|이라|시|군|구|쪽|동|읍|면|사는|살아|인데|인디|삽)")
         self.benefits = benefit_synonyms
+        self.programme_re = re.compile(_alt(list(benefit_synonyms)) + r"|급여액|지원금|수당") \
+            if benefit_synonyms else re.compile("(?!)")
         self.benefit_re = re.compile(
             "|".join(r"\s?".join(map(re.escape, s.replace(" ", "")))
                      for s in sorted(benefit_synonyms, key=lambda s: len(s.replace(" ", "")),
                                      reverse=True))) if benefit_synonyms else None
 
     # ------------------------------------------------------------------------------------
-    def __call__(self, text: str) -> list[Found]:
+    def __call__(self, text: str, abuse: bool = False) -> list[Found]:
+        """Entities of a normalised message; `abuse` when the crisis patterns found abuse."""
         found: list[Found] = []
         taken: list[tuple[int, int]] = []
 
@@ -169,10 +205,13 @@ class EntityExtractor:
 
         def add(entity: str, value: int | str, start: int, end: int) -> None:
             found.append(Found(entity, value, start, end))
-            taken.append((start, end))
+            if entity != "crisis_event":  # "남편이랑 둘이 사는데 때려요": both facts stand
+                taken.append((start, end))
 
         self._benefits(text, add, free)
         self._crisis_events(text, add)
+        if abuse:
+            self._abuse_events(text, add, found)
         self._disability(text, add, free)
         self._children(text, add, free)
         self._ages(text, add, free)
@@ -196,9 +235,47 @@ class EntityExtractor:
                 add("benefit", value, m.start(), m.end())
 
     def _crisis_events(self, text: str, add) -> None:  # type: ignore[no-untyped-def]
+        calm = [m.span() for m in self.crisis_calm.finditer(text)]
+        hits: dict[str, tuple[int, int]] = {}
         for name, pattern in self.crisis.items():
-            m = pattern.search(text)
-            if m:
+            for m in pattern.finditer(text):
+                if not any(cs <= m.start() < ce or cs < m.end() <= ce for cs, ce in calm):
+                    hits[name] = m.span()
+                    break
+        # "방 빼래요, 갈 데가 없어요", "집이 다 탔어요, 갈 데가 없어요": the event is the
+        # eviction or the fire; "no place to go" is its consequence. Sleeping rough is not.
+        if ("eviction" in hits or "fire_disaster" in hits) and "homeless" in hits:
+            start, end = hits["homeless"]
+            if "없" in text[start:end]:
+                hits.pop("homeless")
+        for name, (start, end) in hits.items():
+            add("crisis_event", name, start, end)
+
+    def _abuse_events(self, text: str, add, found: list[Found]) -> None:  # type: ignore[no-untyped-def]
+        """domestic_violence or neglect_abuse, by who hurts whom (nlu/README.md)."""
+        have = {f.value for f in found if f.entity == "crisis_event"}
+        a = self.abuse
+        events: list[tuple[str, re.Match[str]]] = []
+        between = a["between_adults"].search(text)
+        partner = a["partner"].search(text)
+        child = a["child_victim"].search(text)
+        neglect = a["neglect"].search(text)
+        self_victim = re.search(r"(?:저|나|절|날)(?:를|을|랑|도|한테)?\s*(?:\S+\s*)?(?:때|패|밀|던|맞|죽)",
+                                text)
+        if between:
+            events.append(("domestic_violence", between))
+        elif partner and child and not self_victim:
+            events.append(("neglect_abuse", child))  # "전처가 애를 때린대요"
+        elif partner:
+            events.append(("domestic_violence", partner))
+            if child:
+                events.append(("neglect_abuse", child))
+        elif child or neglect:
+            events.append(("neglect_abuse", child or neglect))  # type: ignore[arg-type]
+        elif a["outside"].search(text):
+            return
+        for name, m in events:
+            if name not in have:
                 add("crisis_event", name, m.start(), m.end())
 
     def _disability(self, text: str, add, free) -> None:  # type: ignore[no-untyped-def]
@@ -236,24 +313,27 @@ class EntityExtractor:
                 add("child_age_months", 0, m.start(), m.end())
 
     def _ages(self, text: str, add, free) -> None:  # type: ignore[no-untyped-def]
-        for m in self.age_re.finditer(text):
+        # "71 아니고 72요": only the corrected value counts
+        dropped = {m.start() for m in re.finditer(r"\d{1,3}(?=\s*(?:살|세)?\s*아니고)", text)}
+        for m in AGE_RE.finditer(text):
             n = parse_number(m.group("num"))
-            if n is None or n > 120 or not free(m.start(), m.end()):
+            if n is None or n > 120 or not free(m.start(), m.end()) \
+                    or m.start("num") in dropped:
                 continue
-            if not m.group("man") and self._is_child(text, m.start(), m.end(), n):
+            if not m.group("man") and n < 20 and self._is_child(text, m.start(), m.end(), n):
                 add("child_age_months", 12 * n, m.start(), m.end())
             else:
                 add("age", n, m.start(), m.end())
-        m = re.search(rf"(?:나이|연세)(?:는|가|요)?\s*(?:만\s*)?(?P<num>\d{{1,3}})(?![\d만억천원])",
-                      text)
-        if m and free(m.start(), m.end()):
-            n = int(m.group("num"))
-            if 0 < n <= 120:
+        for m in NATIVE_AGE_RE.finditer(text):  # "일흔여섯이에요", "예순여덟 홀아비"
+            n = parse_native(m.group("num"))
+            if n is not None and n >= 20 and free(m.start(), m.end()):
                 add("age", n, m.start(), m.end())
-        m = re.match(r"^\s*(?:만\s*)?(?P<num>\d{1,3})" + _BARE_END, text)
-        if m and free(m.start("num"), m.end("num")):
+        for m in BARE_AGE_RE.finditer(text):  # "72예요", "만으로 64이에요", "63 혼자"
             n = int(m.group("num"))
-            if 15 <= n <= 120:
+            before = text[max(0, m.start() - 6):m.start()]
+            if 15 <= n <= 120 and m.start("num") not in dropped and \
+                    not re.search(r"(?:월|연봉|연|월급|소득|수입|연금|급여|원|만|번|층|호|동|평|월세|보증금|전세|관리비|세|에)\s*$",
+                                  before) and free(m.start("num"), m.end("num")):
                 add("age", n, m.start("num"), m.end("num"))
 
     def _household(self, text: str, add, free) -> None:  # type: ignore[no-untyped-def]
@@ -275,8 +355,9 @@ class EntityExtractor:
         if m:
             if m.group("alone"):
                 n, s, e = 1, m.start("alone"), m.end("alone")
-            elif m.group("n"):
-                n, s, e = parse_native(m.group("n")), m.start("n"), m.end("n")
+            elif m.group("n") or m.group("m"):
+                g = "n" if m.group("n") else "m"
+                n, s, e = parse_native(m.group(g)), m.start(g), m.end(g)
             else:
                 n, s, e = int(m.group("d")), m.start("d"), m.end("d") + 1
             if n and free(s, e):
@@ -287,36 +368,63 @@ class EntityExtractor:
         if z and free(z.start(), z.end()):
             add("monthly_income", 0, z.start(), z.end())
             return
-        bare = re.match(rf"^\s*(?:월\s*)?(?P<num>{NUM})\s*(?:원)?" + _BARE_END, text)
-        for m in self.money_re.finditer(text):
+        whole = MONEY_ONLY_RE.match(text)
+        for m in MONEY_RE.finditer(text):
             raw = m.group("num").strip()
-            has_unit = bool(re.search(r"[만억천]", raw)) or bool(m.group("won"))
-            hangul_only = not re.search(r"\d", raw)
-            if not has_unit or (hangul_only and not m.group("won") and len(raw) < 3):
+            if not free(m.start(), m.end()) or re.match(r"만\s*\d+\s*(?:세|살)", text[m.start():]):
                 continue
             value = parse_number(raw)
-            if value is None or value < 1000 or not free(m.start(), m.end()):
+            if value is None:
                 continue
-            before = text[max(0, m.start() - 12):m.start()]
-            after = text[m.end():m.end() + 10]
-            context = before + "\x00" + after
-            if self.not_income_re.search(context) and not self.income_re.search(after):
+            before = text[max(0, m.start() - 14):m.start()]
+            after = text[m.end():m.end() + 12]
+            if re.match(r"\s*(?:세|살|개월|명|인\b|인\s*가구|시\b|분\b|일\b|층|평|번|호|년|kg|%|퍼)",
+                        after):
+                continue  # an age, a count, a time: not money
+            kind = self._money_context(before, after)
+            is_whole = whole is not None and whole.start("num") == m.start("num")
+            if kind == "other" or (kind is None and not is_whole):
                 continue
-            is_bare = bare is not None and bare.start("num") == m.start()
-            if not (self.income_re.search(context) or is_bare or re.search(r"월\s*$", before)):
+            if not m.group("won") and not re.search(r"[만억]", raw) and value < 100_000:
+                value *= 10_000  # "월 150 벌어요", "연봉 4200": amounts said in 만원
+            if value < 1000:
                 continue
-            start = m.start()
             lead = re.search(r"(?:월|한\s*달에?|연봉|연|1년에?|일\s*년에?)\s*$", before)
-            if lead:
-                start = m.start() - len(lead.group(0))
-            if self.yearly_re.search(before + " "):
+            start = m.start() - len(lead.group(0)) if lead else m.start()
+            if kind == "yearly":
                 value //= 12
             add("monthly_income", value, start, m.end())
+
+    def _money_context(self, before: str, after: str) -> str | None:
+        """'monthly', 'yearly', 'other' (rent, debt, a programme's amount) or None."""
+        if re.match(r"\s*(?:씩|주는|준다|줘요|주나요|맞아요|맞나요|이에요\?|인가요|까지|이상|이하|미만"
+                    r"|밀|빌|대출|빚|보증금|월세)", after):
+            return "other"
+        marks: list[tuple[int, str]] = []
+        for kind, pattern in (("yearly", self.yearly_re), ("monthly", self.income_re),
+                              ("other", self.not_income_re), ("programme", self.programme_re)):
+            for m in pattern.finditer(before):
+                marks.append((m.end(), kind))
+        if marks:
+            nearest = max(marks)[1]
+            if nearest == "programme":  # "기초연금 30만원 받아요" is income; "아동수당 10만원" is not
+                return "monthly" if re.match(INCOME_VERB, after) else "other"
+            if nearest != "monthly" or not re.search(r"연봉|연\s*$|1년|일\s*년|연간|연소득", before):
+                return nearest
+            return "yearly"
+        if re.match(INCOME_VERB, after):
+            return "monthly"
+        return None
 
     def _regions(self, text: str, add, free) -> None:  # type: ignore[no-untyped-def]
         sido_match = None
         for m in self.sido_re.finditer(text):
-            if free(m.start(), m.end()):
+            if not free(m.start(), m.end()):
+                continue
+            if sido_match is None:
+                sido_match = m
+            after = self.sigungu_re.match(text, m.end() + (1 if text[m.end():m.end() + 1] == " " else 0))
+            if after:  # "자식들은 서울 있고 저는 전남 영광에 살아요": the one with a 시군구
                 sido_match = m
                 break
         sigungu_match = None
@@ -334,9 +442,7 @@ class EntityExtractor:
         if sigungu_match:
             name = sigungu_match.group(0)
             owners = self.sigungu_owner[name]
-            if sido is not None and sido not in owners:
-                sigungu_match = None
-            elif sido is None and len(set(owners)) != 1:
+            if (sido is not None and sido not in owners) or (sido is None and len(set(owners)) != 1):
                 sigungu_match = None
             else:
                 sido = sido or owners[0]

@@ -38,6 +38,8 @@ class Report:
     confusion: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
     rss_mib: float = 0.0
+    unseen_n: int = 0
+    unseen_accuracy: float = 0.0  # on messages not in the training data (after normalising)
 
     def as_json(self) -> dict[str, Any]:
         return self.__dict__
@@ -48,7 +50,7 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
-def evaluate(nlu: NLU, examples: list[Example]) -> Report:
+def evaluate(nlu: NLU, examples: list[Example], trained: set[str] | None = None) -> Report:
     report = Report(n=len(examples))
     parses: list[Parse] = []
     times: list[float] = []
@@ -77,6 +79,12 @@ def evaluate(nlu: NLU, examples: list[Example]) -> Report:
                                      "recall": round(recall, 4), "f1": round(f1, 4),
                                      "support": support}
     report.macro_f1 = statistics.mean(f1s) if f1s else 0.0
+    if trained is not None:
+        unseen = [(ex, p) for ex, p in zip(examples, parses, strict=True)
+                  if seen_key(nlu, ex.text) not in trained]
+        report.unseen_n = len(unseen)
+        hits = sum(p.intent == ex.intent for ex, p in unseen)
+        report.unseen_accuracy = hits / max(1, len(unseen))
 
     urgent = [(ex, p) for ex, p in zip(examples, parses, strict=True)
               if ex.intent in CRISIS_INTENTS]
@@ -113,6 +121,10 @@ def evaluate(nlu: NLU, examples: list[Example]) -> Report:
     report.calibration_ece = _ece(examples, parses)
     report.rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return report
+
+
+def seen_key(nlu: NLU, text: str) -> str:
+    return "".join(nlu.normalize(text).text.split()).strip(".!?~")
 
 
 def _ece(examples: list[Example], parses: list[Parse], bins: int = 10) -> float:

@@ -22,7 +22,8 @@ from thinc.api import Logistic, Model, SparseLinear, chain, resizable, softmax_a
 from thinc.layers.resizable import resize_linear_weighted
 from thinc.types import Floats2d
 
-NEG_VALUE = -5000  # as spaCy's BOW classifier: new labels start out switched off
+NEG_VALUE = -5000
+_CACHE_KEY = "bokji_features"  # as spaCy's BOW classifier: new labels start out switched off
 
 
 def doc_features(doc: Doc, morph_ngrams: int, char_ngrams: tuple[int, ...]) -> list[str]:
@@ -33,10 +34,10 @@ def doc_features(doc: Doc, morph_ngrams: int, char_ngrams: tuple[int, ...]) -> l
     feats.extend("m:" + m for m in morphs)
     feats.extend("f:" + f for f in forms)
     for n in range(2, morph_ngrams + 1):
-        feats.extend("m%d:" % n + "|".join(morphs[i:i + n]) for i in range(len(morphs) - n + 1))
+        feats.extend(f"m{n}:" + "|".join(morphs[i:i + n]) for i in range(len(morphs) - n + 1))
     compact = "^" + doc.text.replace(" ", "").lower() + "$"
     for n in char_ngrams:
-        feats.extend("c%d:" % n + compact[i:i + n] for i in range(len(compact) - n + 1))
+        feats.extend(f"c{n}:" + compact[i:i + n] for i in range(len(compact) - n + 1))
     return feats
 
 
@@ -44,14 +45,19 @@ def extract_features(morph_ngrams: int, char_ngrams: tuple[int, ...]) -> Model:
     def forward(model: Model, docs: list[Doc], is_train: bool):  # type: ignore[no-untyped-def]
         batch_keys, batch_vals, lengths = [], [], []
         for doc in docs:
-            feats = doc_features(doc, morph_ngrams, char_ngrams)
-            keys = numpy.fromiter((hash_string(f) for f in feats), dtype="uint64",
-                                  count=len(feats))
-            keys, counts = numpy.unique(keys, return_counts=True)
-            batch_keys.append(keys)
-            # log-scaled counts: a repeated syllable should not outvote the rest
-            batch_vals.append(numpy.log1p(counts).astype("float32"))
-            lengths.append(len(keys))
+            cached = doc.user_data.get(_CACHE_KEY)  # training sees each doc every epoch
+            if cached is None:
+                feats = doc_features(doc, morph_ngrams, char_ngrams)
+                keys = numpy.fromiter((hash_string(f) for f in feats), dtype="uint64",
+                                      count=len(feats))
+                keys, counts = numpy.unique(keys, return_counts=True)
+                # log-scaled counts: a repeated syllable should not outvote the rest
+                cached = (keys, numpy.log1p(counts).astype("float32"))
+                if is_train:
+                    doc.user_data[_CACHE_KEY] = cached
+            batch_keys.append(cached[0])
+            batch_vals.append(cached[1])
+            lengths.append(len(cached[0]))
         keys = numpy.concatenate(batch_keys) if batch_keys else numpy.zeros(0, dtype="uint64")
         vals = numpy.concatenate(batch_vals) if batch_vals else numpy.zeros(0, dtype="float32")
         out = (model.ops.asarray(keys), model.ops.asarray(vals),

@@ -57,6 +57,6 @@ def detect_script(text: str) -> str:
 
 def _mostly_ascii(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
-    plain = sum(1 for c in letters if ord(c) < 128 or unicodedata.category(c) == "Ll" and
-                ord(c) < 0x100)
+    plain = sum(1 for c in letters if ord(c) < 128 or (unicodedata.category(c) == "Ll" and
+                ord(c) < 0x100))
     return plain >= 0.9 * len(letters)

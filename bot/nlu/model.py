@@ -86,7 +86,9 @@ class NLU:
             confidence = max(dict(ranking).get(crisis_intent, 0.0), 0.95) \
                 if intent != crisis_intent else confidence
             intent = crisis_intent
-        found = self.entities(clean) if language in ("ko", "symbols") else []
+        found = self.entities(clean, abuse=crisis_type == "abuse" or
+                              self.crisis.has(clean, "abuse")) \
+            if language in ("ko", "symbols") else []
         entities = []
         for f in found:
             start, end = norm.span(f.start, f.end)

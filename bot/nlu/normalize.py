@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.yamlio import Problem, load_file, pos_of
 
+_JAMO = re.compile("[ㄱ-ㅎㅏ-ㅣ]+")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
@@ -25,6 +26,7 @@ class NormalizeFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     collapse_repeats: int = Field(2, ge=1)
     replace: dict[str, str] = Field(default_factory=dict)
+    whole_message: dict[str, str] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +45,10 @@ class Normalizer:
     def __init__(self, spec: NormalizeFile) -> None:
         self.spec = spec
         keys = sorted(spec.replace, key=len, reverse=True)
-        self._pattern = re.compile("|".join(map(re.escape, keys))) if keys else None
+        # Jamo shorthand ("ㄱㅅ" for 감사) only counts on its own, not inside "ㅈㄱㅅㄷ".
+        alts = [rf"(?<![ㄱ-ㅎㅏ-ㅣ]){re.escape(k)}(?![ㄱ-ㅎㅏ-ㅣ])" if _JAMO.fullmatch(k)
+                else re.escape(k) for k in keys]
+        self._pattern = re.compile("|".join(alts)) if keys else None
 
     @classmethod
     def from_file(cls, path: Path) -> Normalizer:
@@ -97,6 +102,12 @@ class Normalizer:
         # 3. chat spellings and common typos, longest first.
         if self._pattern is not None:
             text1, out_origin = self._replace(text1, out_origin)
+        # 4. a whole short message in another language that has a plain Korean equivalent
+        whole = self.spec.whole_message.get(text1.strip(" .!?~").lower())
+        if whole is not None and out_origin:
+            first, last = out_origin[0], out_origin[-1]
+            text1 = whole
+            out_origin = [first] * (len(whole) - 1) + [last]
         out_origin.append((out_origin[-1] + 1) if out_origin else 0)
         return Normalized(text1, out_origin)
 

@@ -25,9 +25,15 @@ _NATIVE = re.compile(
     "(?P<ones>" + "|".join(sorted(NATIVE_ONES, key=len, reverse=True)) + ")?"
 )
 _SINO_CHARS = "".join(SINO_DIGITS) + "".join(SMALL_UNITS) + "".join(BIG_UNITS)
-# A run of digits, Sino numerals and units, with optional spaces between groups.
-NUMBER_RE = (r"(?:\d[\d,]*(?:\.\d+)?|[" + _SINO_CHARS + r"])"
-             r"(?:[\d,.]|[" + _SINO_CHARS + r"]|\s(?=[\d" + _SINO_CHARS + r"]))*")
+_UNITS = "십백천만억조"
+_HANGUL_NUM = "".join(SINO_DIGITS) + "십백천만억"  # no 조: nobody here counts in trillions
+# A written amount: digits that go on only with unit syllables ("1억 2천만", "150만", "3천"),
+# or Sino numerals that contain a unit ("백오십만", "삼백만"). A lone Sino syllable is left
+# alone: it is usually part of a word ("사는데", "백수", "조사").
+NUMBER_RE = (r"(?:\d[\d,]*(?:\.\d+)?(?:\s?[" + _UNITS + r"]+(?:\s?\d[\d,]*(?:\.\d+)?\s?[" + _UNITS
+             + r"]*)*)?"
+             r"|(?=[" + _HANGUL_NUM + r"]*[십백천만억])[" + _HANGUL_NUM + r"]{2,}"
+             r"(?:\s[" + _HANGUL_NUM + r"]+)*(?!(?![원이에요을를은는도만까밖뿐가정쯤씩])[가-힣]))")
 NATIVE_RE = ("(?:" + "|".join(sorted(NATIVE_TENS, key=len, reverse=True)) + r")\s?(?:"
              + "|".join(sorted(NATIVE_ONES, key=len, reverse=True)) + ")?"
              "|(?:" + "|".join(sorted(NATIVE_ONES, key=len, reverse=True)) + ")")

@@ -7,7 +7,7 @@ from typing import Any
 import spacy
 from spacy.language import Language
 
-import bot.nlu.features  # noqa: F401  (registers bokji.MorphCharBOW.v1)
+import bot.nlu.features
 import bot.nlu.tokenizers  # noqa: F401  (registers the Kiwi and Okt tokenizers)
 from bot.nlu.data import INTENTS
 from bot.settings import NLUSettings

@@ -52,14 +52,14 @@ def fingerprint(settings: Settings) -> str:
     """Hash of everything a trained model depends on."""
     h = hashlib.sha256()
     nlu = settings.nlu
-    files = _files([settings.resolve(p) for p in nlu.train]) + \
+    files = _files([settings.resolve(p) for p in [*nlu.train, *nlu.dev]]) + \
         _files([settings.resolve(nlu.patterns)]) + [settings.rules_path / "regions.yml"] + \
         _files([settings.rules_path / "benefits"]) + \
         [Path(__file__).parent / name for name in CODE_FILES]
     for file in files:
         h.update(str(file.name).encode())
         h.update(file.read_bytes())
-    h.update(json.dumps(nlu.model_dump(mode="json", exclude={"test", "thresholds"}),
+    h.update(json.dumps(nlu.model_dump(mode="json", exclude={"test", "thresholds", "max_chars"}),
                         sort_keys=True).encode())
     h.update(spacy.__version__.encode())
     return h.hexdigest()
@@ -134,14 +134,17 @@ def _fit(settings: Settings, examples: list[SpacyExample], progress: Progress | 
     fix_random_seed(c.seed)
     nlp = pipeline.build(settings.nlu)
     optimizer = nlp.initialize(lambda: examples)
+    textcat = nlp.get_pipe("textcat")
     rng = random.Random(c.seed)
     order = list(examples)
     for epoch in range(c.epochs):
         rng.shuffle(order)
         losses: dict[str, float] = {}
         # Every update runs Adam over the whole hashed weight table, so batches are not tiny.
+        # The classifier is updated directly: nlp.update would deep-copy every example each
+        # time, throwing away the features cached on the docs.
         for batch in minibatch(order, size=c.batch_size):
-            nlp.update(batch, sgd=optimizer, losses=losses)
+            textcat.update(batch, sgd=optimizer, losses=losses)
         if progress:
             progress(stage, epoch + 1, c.epochs)
     return nlp
@@ -175,24 +178,16 @@ def train(settings: Settings, progress: Progress | None = None) -> TrainResult:
     normalizer = Normalizer.from_file(settings.resolve(settings.nlu.patterns) / "normalize.yml")
     nlp0 = pipeline.build(settings.nlu)
     examples = _examples(nlp0, normalizer, data.examples)
-
-    # 1. Calibrate on a held-back sixth of the training data (stratified by intent).
-    rng = random.Random(settings.nlu.classifier.seed)
-    by_intent: dict[str, list[SpacyExample]] = {}
-    for ex in examples:
-        by_intent.setdefault(max(ex.reference.cats, key=ex.reference.cats.get), []).append(ex)
-    fit_part, dev_part = [], []
-    for items in by_intent.values():
-        items = items[:]
-        rng.shuffle(items)
-        cut = max(1, len(items) // 6)
-        dev_part.extend(items[:cut])
-        fit_part.extend(items[cut:])
-    calib = _fit(settings, fit_part, progress, "calibrate")
-    temperature, dev_accuracy = _temperature(calib, dev_part)
-
-    # 2. The model that ships: all the training data.
     nlp = _fit(settings, examples, progress, "train")
+
+    # Confidence is calibrated on the dev split (nlu/dev), never on the test set: one
+    # temperature for the softmax, chosen for the lowest log loss there.
+    dev_data = read_paths([settings.resolve(p) for p in settings.nlu.dev], settings.base_dir)
+    if dev_data.problems:
+        raise Problems(dev_data.problems)
+    dev = _examples(nlp0, normalizer, dev_data.examples)
+    temperature, dev_accuracy = _temperature(nlp, dev) if dev else (1.0, float("nan"))
+
     target = settings.model_dir
     tmp = target.with_name(target.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -200,13 +195,17 @@ def train(settings: Settings, progress: Progress | None = None) -> TrainResult:
     nlp.to_disk(tmp / "spacy")
     _snapshot_patterns(settings, data, tmp / "patterns")
     seconds = time.perf_counter() - start
+    per_intent: dict[str, int] = {}
+    for ex in data.examples:
+        per_intent[ex.intent] = per_intent.get(ex.intent, 0) + 1
     meta = {
         "fingerprint": fingerprint(settings),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "tokenizer": settings.nlu.tokenizer,
         "examples": len(examples),
-        "per_intent": {k: len(v) for k, v in sorted(by_intent.items())},
+        "per_intent": dict(sorted(per_intent.items())),
         "temperature": temperature,
+        "dev_examples": len(dev),
         "dev_accuracy": round(dev_accuracy, 4),
         "train_seconds": round(seconds, 2),
         "spacy": spacy.__version__,
