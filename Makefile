@@ -5,9 +5,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup chat test lint check-rules rules-test bench clean
+.PHONY: setup model chat test lint check-rules rules-test bench clean
 
 setup: $(STAMP)
+
+# The NLU model: trained when missing or when its data, patterns or config changed.
+model: setup
+	$(BIN)/bokji train --if-stale
 
 $(STAMP): pyproject.toml
 	@bash scripts/system-deps.sh
@@ -16,11 +20,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
-# Until the dialogue exists, the console shows the rule tools.
-chat: setup
-	$(BIN)/bokji rules --help
+# Until the dialogue exists (issue 4), the console shows the tools.
+chat: model
+	$(BIN)/bokji --help
 
-test: setup
+test: model
 	$(BIN)/ruff check .
 	$(BIN)/bokji rules check
 	$(BIN)/bokji rules test
@@ -35,8 +39,10 @@ check-rules: setup
 rules-test: setup
 	$(BIN)/bokji rules test
 
-bench: setup
+bench: model
 	$(BIN)/python bench/rules.py
+	$(BIN)/python bench/nlu.py
+	$(BIN)/python bench/compare_rasa.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis models reports

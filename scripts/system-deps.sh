@@ -4,6 +4,7 @@ set -euo pipefail
 need=()
 command -v python3 >/dev/null || need+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+command -v java >/dev/null || need+=(default-jre-headless)  # konlpy's Okt tokenizer
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || {
   echo "Python >= 3.11 is required (found $(python3 --version 2>&1))" >&2; exit 1; }
 if [ ${#need[@]} -gt 0 ]; then
