@@ -126,6 +126,9 @@ def main() -> None:
     from bot.nlu.model import NLU
     from bot.nlu.train import train
 
+    # Same training files for both: no refit on nlu/dev here (it only calibrates confidence).
+    settings.nlu.final_fit_with_dev = False
+    settings.nlu.model_dir = Path(tempfile.mkdtemp()) / "nlu"
     start = time.perf_counter()
     train(settings)
     ours_train = time.perf_counter() - start

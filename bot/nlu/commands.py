@@ -47,7 +47,8 @@ def train_command(
 
         def report(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                label = {"train": "의도 분류기 학습"}.get(stage, stage)
+                label = {"train": "의도 분류기 학습 (train)",
+                         "final": "최종 학습 (train + dev)"}.get(stage, stage)
                 tasks[stage] = progress.add_task(label, total=total)
             progress.update(tasks[stage], completed=done)
 

@@ -17,6 +17,10 @@ from pydantic import BaseModel, ConfigDict
 from bot.yamlio import MDict, Problem, load_file
 
 CRISIS_TYPES = ("suicide", "abuse", "livelihood")  # the order replies follow
+# The matched words are denied right after them ("때리지는 않아요", "죽고 싶진 않아요").
+# Other crisis words in the same message still count on their own.
+_NEGATED = re.compile(r"[가-힣]{0,2}(?:지는|지도|진|지)\s*"
+                      r"(?:않(?:아요|았어요|습니다|아|았|는다|는데|고)|않아|말)")
 
 
 class CrisisPatterns(BaseModel):
@@ -81,6 +85,8 @@ class CrisisDetector:
                     s, e = m.span()
                     if any(cs <= s < ce or cs < e <= ce or (s <= cs and ce <= e)
                            for cs, ce in calm_spans):
+                        continue
+                    if _NEGATED.match(text, e):  # "때리지는 않아요", "죽고 싶진 않아요"
                         continue
                     out.append(CrisisHit(kind, s, e))
         return out

@@ -187,6 +187,10 @@ def train(settings: Settings, progress: Progress | None = None) -> TrainResult:
         raise Problems(dev_data.problems)
     dev = _examples(nlp0, normalizer, dev_data.examples)
     temperature, dev_accuracy = _temperature(nlp, dev) if dev else (1.0, float("nan"))
+    if dev and settings.nlu.final_fit_with_dev:
+        # Tuning is done: the model that ships learns from the dev messages too (the usual
+        # last step), keeping the temperature measured above. The test split is never used.
+        nlp = _fit(settings, examples + dev, progress, "final")
 
     target = settings.model_dir
     tmp = target.with_name(target.name + ".tmp")

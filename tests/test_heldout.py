@@ -1,0 +1,43 @@
+"""Held-out quality: the figures issue 3 asks for, and a floor no change may fall below.
+
+TARGETS are the issue's. FLOOR is what the shipped model measured (BENCHMARKS.md): a change
+that lowers any figure below it fails here. Where a target is above its floor the target is
+not met yet, and issue 3 stays open until it is; raise FLOOR with every improvement.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.nlu.data import read_paths
+from bot.nlu.evaluate import Report, evaluate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TARGETS = {"accuracy": 0.93, "macro_f1": 0.90, "urgent_recall": 1.00,
+           "false_urgent_rate": 0.01, "entity_exact_match": 0.95}
+FLOOR = {"accuracy": 0.915, "macro_f1": 0.93, "urgent_recall": 0.954,
+         "false_urgent_rate": 0.0316, "entity_exact_match": 0.939}
+
+
+@pytest.fixture(scope="module")
+def report(nlu) -> Report:  # type: ignore[no-untyped-def]
+    return evaluate(nlu, read_paths([ROOT / "nlu" / "test"]).examples)
+
+
+@pytest.mark.parametrize("measure", ["accuracy", "macro_f1", "urgent_recall",
+                                     "entity_exact_match"])
+def test_no_regression_below_the_floor(report: Report, measure: str) -> None:
+    assert getattr(report, measure) >= FLOOR[measure], (measure, getattr(report, measure))
+
+
+def test_false_urgent_rate_does_not_rise(report: Report) -> None:
+    assert report.false_urgent_rate <= FLOOR["false_urgent_rate"], report.false_urgent_rate
+
+
+def test_targets_that_are_met_stay_met(report: Report) -> None:
+    met = {k for k, v in TARGETS.items()
+           if (getattr(report, k) <= v if k == "false_urgent_rate" else getattr(report, k) >= v)}
+    assert "macro_f1" in met  # met when this floor was set; the others are tracked in issue 3
