@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -29,6 +29,9 @@ class Pos:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
+
+
+M = TypeVar("M")
 
 
 class Problem(Exception):
@@ -183,6 +186,20 @@ def key_pos_of(node: Any, key: Any) -> Pos | None:
     if isinstance(node, MDict):
         return node.key_pos.get(key, node.pos)
     return getattr(node, "pos", None)
+
+
+def load_model(model: type[M], path: Path) -> tuple[M, Any]:
+    """Load a YAML file into a pydantic model; the first schema error becomes a Problem
+    placed at its line. Returns the model and the raw data (with positions)."""
+    from pydantic import ValidationError
+
+    raw = load_file(path)
+    try:
+        return model.model_validate(raw), raw  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(map(str, err["loc"])) or "file"
+        raise Problem(pos_of(raw, err["loc"]), f"{where}: {err['msg']}", str(path)) from None
 
 
 def as_date(value: Any) -> dt.date | None:

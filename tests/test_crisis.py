@@ -51,3 +51,29 @@ def test_crises_are_urgent(detect, text: str, kind: str) -> None:  # type: ignor
 ])
 def test_hyperbole_and_near_misses_stay_calm(detect, text: str) -> None:  # type: ignore[no-untyped-def]
     assert detect(text) is None
+
+
+def test_a_broken_pattern_is_reported_at_its_line(tmp_path: Path, nlu_patterns: Path) -> None:
+    from bot.yamlio import Problem
+
+    text = (nlu_patterns / "crisis.yml").read_text(encoding="utf-8")
+    broken = tmp_path / "crisis.yml"
+    text = text.replace("    - 죽고\\s*싶\n", "    - 죽고(\\s*싶\n", 1)
+    broken.write_text(text, encoding="utf-8")
+    with pytest.raises(Problem) as info:
+        CrisisDetector(broken)
+    line = next(i for i, row in enumerate(broken.read_text(encoding="utf-8").splitlines(), 1)
+                if "죽고(" in row)
+    assert str(info.value).startswith(f"{broken}:{line}:")
+    assert "invalid pattern" in str(info.value)
+
+
+def test_a_missing_section_is_reported(tmp_path: Path) -> None:
+    from bot.yamlio import Problem
+
+    broken = tmp_path / "crisis.yml"
+    broken.write_text("suicide:\n  patterns: [죽고\\s*싶]\nabuse:\n  patterns: [때려]\n",
+                      encoding="utf-8")
+    with pytest.raises(Problem) as info:
+        CrisisDetector(broken)
+    assert "livelihood: Field required" in str(info.value)

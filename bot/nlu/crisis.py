@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.yamlio import MDict, Problem, load_file
+from bot.yamlio import MDict, Problem, load_model
 
 CRISIS_TYPES = ("suicide", "abuse", "livelihood")  # the order replies follow
 # The matched words are denied right after them ("때리지는 않아요", "죽고 싶진 않아요").
@@ -56,18 +56,7 @@ def _compile_all(raw: MDict, kind: str, part: str, items: list[str]) -> list[re.
 
 class CrisisDetector:
     def __init__(self, path: Path) -> None:
-        raw = load_file(path)
-        try:
-            spec = CrisisFile.model_validate(raw)
-        except Exception as exc:
-            errors = getattr(exc, "errors", None)
-            if not errors:
-                raise
-            from bot.yamlio import pos_of
-
-            err = errors()[0]
-            raise Problem(pos_of(raw, err["loc"]),
-                          f"{'.'.join(map(str, err['loc']))}: {err['msg']}", str(path)) from None
+        spec, raw = load_model(CrisisFile, path)
         self.rules = {
             kind: (_compile_all(raw, kind, "patterns", getattr(spec, kind).patterns),
                    _compile_all(raw, kind, "calm", getattr(spec, kind).calm))

@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.nlu.numbers import NATIVE_RE, NUMBER_RE, parse_native, parse_number
-from bot.yamlio import Problem, load_file, pos_of
+from bot.yamlio import Problem, load_model
 
 CRISIS_EVENT_IDS = ("main_earner_loss", "serious_illness", "neglect_abuse", "domestic_violence",
                     "fire_disaster", "business_closure", "job_loss", "utilities_cut", "eviction",
@@ -74,16 +74,7 @@ def _compile(patterns: list[str], where: str) -> re.Pattern[str]:
 
 
 def load_lexicon(path: Path) -> EntitiesFile:
-    raw = load_file(path)
-    try:
-        spec = EntitiesFile.model_validate(raw)
-    except Exception as exc:
-        errors = getattr(exc, "errors", None)
-        if not errors:
-            raise
-        err = errors()[0]
-        raise Problem(pos_of(raw, err["loc"]), f"{'.'.join(map(str, err['loc']))}: {err['msg']}",
-                      str(path)) from None
+    spec, raw = load_model(EntitiesFile, path)
     for name in spec.crisis_event:
         if name not in CRISIS_EVENT_IDS:
             raise Problem(raw["crisis_event"].key_pos.get(name), f"unknown crisis event {name!r}")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.yamlio import Problem, load_file, pos_of
+from bot.yamlio import load_model
 
 _JAMO = re.compile("[ㄱ-ㅎㅏ-ㅣ]+")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -52,16 +52,7 @@ class Normalizer:
 
     @classmethod
     def from_file(cls, path: Path) -> Normalizer:
-        raw = load_file(path)
-        try:
-            return cls(NormalizeFile.model_validate(raw or {}))
-        except Exception as exc:
-            errors = getattr(exc, "errors", None)
-            if not errors:
-                raise
-            err = errors()[0]
-            raise Problem(pos_of(raw, err["loc"]), f"{'.'.join(map(str, err['loc']))}: "
-                          f"{err['msg']}", str(path)) from None
+        return cls(load_model(NormalizeFile, path)[0])
 
     def __call__(self, text: str) -> Normalized:
         chars: list[str] = []
