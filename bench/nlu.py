@@ -38,10 +38,35 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def compare_tokenizers(settings) -> None:  # type: ignore[no-untyped-def]
+    """The tokenizer is a tuning choice, so it is compared on the dev split, never the test."""
+    from bot.nlu.evaluate import evaluate
+    from bot.nlu.model import NLU
+    from bot.nlu.train import train
+
+    dev = read_paths([settings.resolve(p) for p in settings.nlu.dev]).examples
+    for name in ("kiwi", "okt"):
+        s = settings.model_copy(deep=True)
+        s.nlu.tokenizer = name
+        s.nlu.final_fit_with_dev = False
+        with tempfile.TemporaryDirectory() as tmp:
+            s.nlu.model_dir = Path(tmp) / "nlu"
+            start = time.perf_counter()
+            train(s)
+            seconds = time.perf_counter() - start
+            nlu = NLU(s.model_dir, s.nlu, s.rules_path / "regions.yml")
+            report = evaluate(nlu, dev)
+        print(f"tokenizer {name:<5} dev accuracy {report.accuracy:.4f}  macro-F1 "
+              f"{report.macro_f1:.4f}  parse p50 {report.latency_ms['p50']:.2f} ms  p99 "
+              f"{report.latency_ms['p99']:.2f} ms  training {seconds:.0f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-train", action="store_true")
+    parser.add_argument("--compare-tokenizers", action="store_true",
+                        help="train with Kiwi and with Okt; intent accuracy on nlu/dev")
     args = parser.parse_args()
     settings = get_settings()
 
@@ -77,6 +102,9 @@ def main() -> None:
     print(f"a {len(long_text):,}-character message: {(time.perf_counter() - start) * 1000:.1f} ms")
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"RSS of this process: {rss_mib:.0f} MiB")
+
+    if args.compare_tokenizers:
+        compare_tokenizers(settings)
 
     if not args.skip_train:
         from bot.nlu.train import train
