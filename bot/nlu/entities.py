@@ -427,9 +427,7 @@ class EntityExtractor:
             if free(m.start(), m.end()) and owners:
                 sigungu_match = m
                 break
-        sido = self.sido_aliases[sido_match.group(0).rstrip("도시")] if sido_match and \
-            sido_match.group(0).rstrip("도시") in self.sido_aliases else (
-            self.sido_aliases.get(sido_match.group(0)) if sido_match else None)
+        sido = self._sido_of(sido_match.group(0)) if sido_match else None
         if sigungu_match:
             name = sigungu_match.group(0)
             owners = self.sigungu_owner[name]
@@ -446,6 +444,10 @@ class EntityExtractor:
             add("region", f"{sido} {full}", start, end)
         elif sido_match:
             add("region", sido, sido_match.start(), sido_match.end())
+
+    def _sido_of(self, written: str) -> str | None:
+        """'서울시', '경기도', '서울특별시', '전남' → the canonical 시도 name."""
+        return self.sido_aliases.get(written) or self.sido_aliases.get(written.rstrip("도시"))
 
     def _full_sigungu(self, sido: str, name: str) -> str:
         for full in self._sigungu_of(sido):

@@ -18,7 +18,7 @@ from bot.nlu.entities import EntityExtractor, RegionsFile, load_lexicon
 from bot.nlu.language import detect_script
 from bot.nlu.normalize import Normalizer
 from bot.settings import NLUSettings
-from bot.yamlio import Problem, load_file
+from bot.yamlio import load_model
 
 CrisisType = Literal["livelihood", "suicide", "abuse"]
 TYPE_TO_INTENT = {v: k for k, v in CRISIS_INTENTS.items()}
@@ -109,12 +109,8 @@ class NLU:
 def build_extractor(patterns: Path, rules_regions: Path) -> EntityExtractor:
     """Entity rules from the pattern files, the benefit synonyms and the regions of the rules."""
     lexicon = load_lexicon(patterns / "entities.yml")
-    raw_regions = load_file(patterns / "regions.yml")
-    try:
-        regions = RegionsFile.model_validate(raw_regions)
-        rules_regions_file = RulesRegions.model_validate(load_file(rules_regions))
-    except Exception as exc:
-        raise Problem(None, f"regions: {exc}", str(patterns / "regions.yml")) from None
+    regions, _ = load_model(RegionsFile, patterns / "regions.yml")
+    rules_regions_file, _ = load_model(RulesRegions, rules_regions)
     aliases: dict[str, str] = {}
     for sido, spec in rules_regions_file.sido.items():
         aliases[sido] = sido
