@@ -31,7 +31,7 @@ class ClassifierSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     morph_ngrams: int = Field(2, ge=1, le=4)
     char_ngrams: list[int] = [1, 2, 3]
-    epochs: int = Field(12, ge=1)
+    epochs: int = Field(10, ge=1)
     batch_size: int = Field(32, ge=1)
     hash_size: int = Field(2**17, ge=2**10)
     seed: int = 7

@@ -21,7 +21,7 @@ TARGETS = {"accuracy": 0.93, "macro_f1": 0.90, "urgent_recall": 1.00,
 # Set from the run recorded in BENCHMARKS.md. The entity floor moved from 0.939 to 0.937 (one
 # message) when crisis_more.yml and calm_more.yml were added, while urgent recall, false-urgent
 # rate and accuracy improved: a trade-off taken knowingly and recorded there.
-FLOOR = {"accuracy": 0.92, "macro_f1": 0.935, "urgent_recall": 0.962,
+FLOOR = {"accuracy": 0.925, "macro_f1": 0.94, "urgent_recall": 0.962,
          "false_urgent_rate": 0.0295, "entity_exact_match": 0.937}
 
 
