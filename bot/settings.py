@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.yamlio import Problem, load_file, pos_of
+from bot.yamlio import load_file, validate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,16 +93,9 @@ def get_settings() -> Settings:
     path = config_path()
     if not path.exists():
         return Settings()
-    raw = load_file(path)
-    try:
-        settings = Settings.model_validate({k: v for k, v in (raw or {}).items()
-                                            if k != "base_dir"})
-    except Exception as exc:  # pydantic.ValidationError: report the first field with its line
-        errors = getattr(exc, "errors", lambda: [])()
-        if not errors:
-            raise
-        err = errors[0]
-        where = pos_of(raw, err["loc"])
-        raise Problem(where, f"{'.'.join(map(str, err['loc']))}: {err['msg']}", str(path)) from None
+    raw = load_file(path) or {}
+    if isinstance(raw, dict):
+        raw.pop("base_dir", None)  # always the folder of config.yml, never set inside it
+    settings = validate(Settings, raw, str(path))
     settings.base_dir = path.resolve().parent
     return settings

@@ -188,18 +188,34 @@ def key_pos_of(node: Any, key: Any) -> Pos | None:
     return getattr(node, "pos", None)
 
 
-def load_model(model: type[M], path: Path) -> tuple[M, Any]:
-    """Load a YAML file into a pydantic model; the first schema error becomes a Problem
-    placed at its line. Returns the model and the raw data (with positions)."""
+def yaml_files(paths: Iterable[Path], recursive: bool = True) -> list[Path]:
+    """Files as given, folders as their *.yml files (sorted, so reports are stable)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(path.rglob("*.yml") if recursive else path.glob("*.yml")))
+        else:
+            out.append(path)
+    return out
+
+
+def validate(model: type[M], raw: Any, file: str) -> M:
+    """Validate parsed YAML; the first schema error becomes a Problem placed at its line."""
     from pydantic import ValidationError
 
-    raw = load_file(path)
     try:
-        return model.model_validate(raw), raw  # type: ignore[attr-defined]
+        return model.model_validate(raw)  # type: ignore[attr-defined,no-any-return]
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(map(str, err["loc"])) or "file"
-        raise Problem(pos_of(raw, err["loc"]), f"{where}: {err['msg']}", str(path)) from None
+        raise Problem(pos_of(raw, err["loc"]), f"{where}: {err['msg']}", file) from None
+
+
+def load_model(model: type[M], path: Path) -> tuple[M, Any]:
+    """Load a YAML file into a pydantic model; the first schema error becomes a Problem
+    placed at its line. Returns the model and the raw data (with positions)."""
+    raw = load_file(path)
+    return validate(model, raw, str(path)), raw
 
 
 def as_date(value: Any) -> dt.date | None:

@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from bot.eligibility.loader import load_rules
+from bot.eligibility.loader import load_rules, rule_files
 from bot.eligibility.rulebook import RuleSet
 from bot.yamlio import Problem, Problems
 
@@ -21,10 +21,9 @@ Signature = tuple[tuple[str, int, int], ...]
 
 
 def _signature(root: Path) -> Signature:
+    """Modification times and sizes of exactly the files a rule set is built from."""
     entries = []
-    for path in sorted(root.rglob("*.yml")):
-        if "tests" in path.relative_to(root).parts:
-            continue
+    for path in rule_files(root):
         try:
             stat = path.stat()
         except OSError:

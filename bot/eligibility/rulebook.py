@@ -87,10 +87,7 @@ class RuleSet:
         if cached is not None:
             return cached
         param = self.params[name]
-        chosen = None
-        for entry in param.values:
-            if entry.from_ <= date and (entry.until is None or date <= entry.until):
-                chosen = entry
+        chosen = self.source_at(name, date)
         if chosen is None:
             raise NotInForce(name, param.label, date)
         value: Any = chosen.value
@@ -100,9 +97,9 @@ class RuleSet:
         return value
 
     def source_at(self, name: str, date: dt.date) -> Any:
-        param = self.params[name]
+        """The dated entry (value, source, check) in force on a date, or None."""
         chosen = None
-        for entry in param.values:
+        for entry in self.params[name].values:
             if entry.from_ <= date and (entry.until is None or date <= entry.until):
                 chosen = entry
         return chosen

@@ -17,7 +17,7 @@ from bot.eligibility.explain import reasons
 from bot.eligibility.profile import BENEFIT_IDS, Profile
 from bot.eligibility.rulebook import InputError, RuleSet
 from bot.eligibility.schema import ExpectedVerdict, RuleTestFile
-from bot.yamlio import MDict, Pos, Problem, load_file, pos_of
+from bot.yamlio import MDict, Pos, Problem, load_file, pos_of, yaml_files
 
 
 @dataclass
@@ -32,10 +32,7 @@ class CaseResult:
 
 
 def find_test_files(paths: list[Path]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        files.extend(sorted(path.glob("*.yml")) if path.is_dir() else [path])
-    return files
+    return yaml_files(paths, recursive=False)
 
 
 def load_cases(path: Path, display: str) -> tuple[RuleTestFile | None, Any, list[Problem]]:

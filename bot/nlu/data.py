@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.yamlio import MDict, MList, Pos, Problem, load_file
+from bot.yamlio import MDict, MList, Pos, Problem, load_file, yaml_files
 
 INTENTS = ("greet", "goodbye", "thanks", "affirm", "deny", "find_benefits", "benefit_info",
            "how_to_apply", "inform", "crisis_livelihood", "crisis_suicide", "crisis_abuse",
@@ -137,9 +137,7 @@ def read_file(path: Path, data: NLUData, display: str | None = None) -> None:
 
 def read_paths(paths: list[Path], root: Path | None = None) -> NLUData:
     data = NLUData()
-    for path in paths:
-        files = sorted(path.rglob("*.yml")) if path.is_dir() else [path]
-        for file in files:
-            display = str(file.relative_to(root)) if root and file.is_relative_to(root) else None
-            read_file(file, data, display)
+    for file in yaml_files(paths):
+        display = str(file.relative_to(root)) if root and file.is_relative_to(root) else None
+        read_file(file, data, display)
     return data

@@ -26,7 +26,7 @@ from bot.nlu import pipeline
 from bot.nlu.data import INTENTS, Example, NLUData, read_paths
 from bot.nlu.normalize import Normalizer
 from bot.settings import Settings
-from bot.yamlio import Problems
+from bot.yamlio import Problems, yaml_files
 
 CODE_FILES = ("features.py", "tokenizers.py", "pipeline.py", "train.py")
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -41,20 +41,13 @@ class TrainResult:
     dev_accuracy: float
 
 
-def _files(paths: list[Path]) -> list[Path]:
-    out: list[Path] = []
-    for path in paths:
-        out.extend(sorted(path.rglob("*.yml")) if path.is_dir() else [path])
-    return out
-
-
 def fingerprint(settings: Settings) -> str:
     """Hash of everything a trained model depends on."""
     h = hashlib.sha256()
     nlu = settings.nlu
-    files = _files([settings.resolve(p) for p in [*nlu.train, *nlu.dev]]) + \
-        _files([settings.resolve(nlu.patterns)]) + [settings.rules_path / "regions.yml"] + \
-        _files([settings.rules_path / "benefits"]) + \
+    files = yaml_files([settings.resolve(p) for p in [*nlu.train, *nlu.dev]]) + \
+        yaml_files([settings.resolve(nlu.patterns)]) + [settings.rules_path / "regions.yml"] + \
+        yaml_files([settings.rules_path / "benefits"]) + \
         [Path(__file__).parent / name for name in CODE_FILES]
     for file in files:
         h.update(str(file.name).encode())
@@ -106,7 +99,7 @@ def _benefit_names(settings: Settings) -> dict[str, str]:
 def _snapshot_patterns(settings: Settings, data: NLUData, target: Path) -> None:
     """Copy the pattern files into the model, with the benefit synonyms gathered in one file."""
     target.mkdir(parents=True, exist_ok=True)
-    for file in _files([settings.resolve(settings.nlu.patterns)]):
+    for file in yaml_files([settings.resolve(settings.nlu.patterns)]):
         shutil.copy(file, target / file.name)
     synonyms = {**_benefit_names(settings), **data.synonyms}
     by_value: dict[str, list[str]] = {}
