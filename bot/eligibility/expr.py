@@ -253,7 +253,10 @@ class Compiler:
 
             def num_fact(ctx: Ctx) -> tuple[float, float]:
                 v = ctx.facts.get(name)
-                return default if v is None else (v, v)
+                if v is None:
+                    return default
+                # A band the resident chose ("100~200만원") is evaluated as that range.
+                return (float(v[0]), float(v[1])) if isinstance(v, tuple) else (v, v)
 
             return Expr(num_fact, NUM, spec.unit, spec.label, deps)
 

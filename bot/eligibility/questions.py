@@ -53,23 +53,31 @@ def rank_missing(ev: Evaluation, only: list[str] | None = None) -> list[FactScor
     scores = []
     for fact, benefit_ids in candidates.items():
         spec = rules.facts[fact]
-        decides = [bid for bid in benefit_ids
-                   if _could_decide(rules, known, ev.date, fact, probe_values(spec), bid)]
+        decided = _decided_by(rules, known, ev.date, fact, probe_values(spec), benefit_ids)
+        decides = [bid for bid in benefit_ids if bid in decided]
         scores.append(FactScore(fact, spec.label, decides, benefit_ids))
     rank = {name: i for i, name in enumerate(rules.fact_order)}
     scores.sort(key=lambda s: (-len(s.decides), -len(s.mentions), rank.get(s.fact, 999)))
     return scores
 
 
-def _could_decide(rules: RuleSet, known: dict[str, Any], date: dt.date, fact: str,
-                  values: list[Any], benefit_id: str) -> bool:
+def _decided_by(rules: RuleSet, known: dict[str, Any], date: dt.date, fact: str,
+                values: list[Any], benefit_ids: list[str]) -> set[str]:
+    """The benefits that some probe value of `fact`, added alone, turns into a verdict.
+    One context per value serves every benefit, so shared calculations run once."""
+    open_ids = set(benefit_ids)
+    decided: set[str] = set()
     for value in values:
         if fact == "region":
             try:
                 rules.regions.parse(value)
             except ValueError:
                 continue
-        result = rules.evaluate_one({**known, fact: value}, date, benefit_id)
-        if result.status != "unknown":
-            return True
-    return False
+        ctx = rules.context({**known, fact: value}, date)
+        for bid in list(open_ids):
+            if ctx.benefit(bid).status != "unknown":
+                decided.add(bid)
+                open_ids.discard(bid)
+        if not open_ids:
+            break
+    return decided

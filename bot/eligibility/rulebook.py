@@ -121,6 +121,16 @@ class RuleSet:
         results = {bid: ctx.benefit(bid) for bid in self.benefits}
         return Evaluation(self, profile, date, ctx, results)
 
+    def evaluate_facts(self, facts: dict[str, Any], date: dt.date) -> Evaluation:
+        """Like `evaluate`, for facts already checked by the caller, where a number may be a
+        band (low, high) the resident chose instead of an exact figure."""
+        points = {k: v for k, v in facts.items() if not isinstance(v, tuple)}
+        profile = Profile.model_validate(points)
+        self.check_profile(profile)
+        ctx = self.context(facts, date)
+        results = {bid: ctx.benefit(bid) for bid in self.benefits}
+        return Evaluation(self, profile, date, ctx, results)
+
     def evaluate_one(self, facts: dict[str, Any], date: dt.date, benefit_id: str) -> BenefitResult:
         """One benefit in a fresh context: what the next-question ranking probes."""
         return self.context(facts, date).benefit(benefit_id)
@@ -154,7 +164,9 @@ class RuleSet:
             return BenefitResult(benefit, "ineligible", None, [], record, ctx)
         missing: set[str] = set()
         for leaf in undecided_leaves(benefit.root, record):
-            absent = leaf.test.facts - known.keys()
+            # A fact known only as a band still lacks the exact figure this leaf needs.
+            absent = {f for f in leaf.test.facts
+                      if f not in known or isinstance(known[f], tuple)}
             if not absent and "region" in leaf.test.facts:
                 absent = {"region"}  # "경기" is known but too vague: ask for the 시·군
             missing |= absent

@@ -1,0 +1,108 @@
+"""Conversation state and transcripts in Redis, and the lock that serialises one resident.
+
+A message is handled as: lock → read state → (dialogue) → one MULTI/EXEC that writes the new
+state, the transcript lines and any handoff case together → unlock. Either all of it is
+stored or none of it, so a crash or a lost connection never leaves half a turn behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel
+from redis.asyncio.client import Pipeline
+
+from bot.privacy import mask
+from bot.store import keys
+from bot.store.connection import Store
+
+M = TypeVar("M", bound=BaseModel)
+
+# Deletes the lock only if it is still ours (it may have expired and been taken by another).
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+
+
+class Busy(Exception):
+    """Another message of the same resident is still being handled."""
+
+
+class Entry(BaseModel):
+    """One transcript line. Text is stored masked (bot/privacy.py)."""
+
+    at: dt.datetime
+    role: Literal["resident", "bot", "caseworker", "system"]
+    text: str
+    intent: str | None = None
+    urgent: bool = False
+    actions: list[str] = []
+
+    @classmethod
+    def now(cls, role: Literal["resident", "bot", "caseworker", "system"], text: str,
+            **extra: Any) -> Entry:
+        return cls(at=dt.datetime.now(dt.UTC), role=role, text=mask(text), **extra)
+
+
+class Conversations:
+    def __init__(self, store: Store, idle_days: float, transcript_max: int,
+                 lock_seconds: float, lock_wait_seconds: float) -> None:
+        self.redis = store.client
+        self.ttl = keys.idle_seconds(idle_days)
+        self.transcript_max = transcript_max
+        self.lock_ms = int(lock_seconds * 1000)
+        self.lock_wait = lock_wait_seconds
+        self._release = self.redis.register_script(_RELEASE)
+
+    @asynccontextmanager
+    async def lock(self, cid: str) -> AsyncIterator[None]:
+        """Hold the resident's lock; waits for a message in progress, up to lock_wait."""
+        key, token = keys.lock(cid), secrets.token_hex(8)
+        deadline = time.monotonic() + self.lock_wait
+        delay = 0.005
+        while not await self.redis.set(key, token, nx=True, px=self.lock_ms):
+            if time.monotonic() > deadline:
+                raise Busy(cid)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.1)
+        try:
+            yield
+        finally:
+            await self._release(keys=[key], args=[token])
+
+    async def load(self, cid: str, model: type[M]) -> M | None:
+        raw = await self.redis.get(keys.state(cid))
+        return None if raw is None else model.model_validate_json(raw)
+
+    async def commit(self, cid: str, state: BaseModel, entries: list[Entry],
+                     extra: Callable[[Pipeline], Awaitable[None] | None] | None = None) -> None:
+        """State, transcript lines and any extra writes (a handoff case) in one transaction."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(keys.state(cid), state.model_dump_json(), ex=self.ttl)
+            if entries:
+                pipe.rpush(keys.transcript(cid), *(e.model_dump_json() for e in entries))
+                pipe.ltrim(keys.transcript(cid), -self.transcript_max, -1)
+                pipe.expire(keys.transcript(cid), self.ttl)
+            if extra is not None:
+                result = extra(pipe)
+                if result is not None:
+                    await result
+            await pipe.execute()
+
+    async def transcript(self, cid: str) -> list[Entry]:
+        return [Entry.model_validate_json(x)
+                for x in await self.redis.lrange(keys.transcript(cid), 0, -1)]
+
+    async def ttl_of(self, cid: str) -> int:
+        return int(await self.redis.ttl(keys.state(cid)))
+
+    async def delete(self, cid: str) -> int:
+        """Erase everything stored about one conversation (the resident's request)."""
+        return int(await self.redis.delete(*keys.conversation_keys(cid)))
