@@ -20,14 +20,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
-# Until the dialogue exists (issue 4), the console shows the tools.
+# The console chat, on the embedded Redis unless REDIS_URL is set (data in var/redis).
 chat: model
-	$(BIN)/bokji --help
+	$(BIN)/bokji chat
 
 test: model
 	$(BIN)/ruff check .
 	$(BIN)/bokji rules check
 	$(BIN)/bokji rules test
+	$(BIN)/bokji stories check
 	$(BIN)/python -m pytest -q
 
 lint: setup
@@ -43,6 +44,7 @@ bench: model
 	$(BIN)/python bench/rules.py
 	$(BIN)/python bench/nlu.py
 	$(BIN)/python bench/compare_rasa.py
+	$(BIN)/python bench/dialogue.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis models reports
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis models reports var

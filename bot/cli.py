@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from bot.dialogue.commands import chat_command, stories_app
 from bot.eligibility.commands import app as rules_app
 from bot.nlu.commands import app as nlu_app
 from bot.nlu.commands import train_command
@@ -15,7 +16,9 @@ app = typer.Typer(help="복지 길잡이 (bokji-bot)", no_args_is_help=True, add
                   pretty_exceptions_enable=False)
 app.add_typer(rules_app, name="rules")
 app.add_typer(nlu_app, name="nlu")
+app.add_typer(stories_app, name="stories")
 app.command("train")(train_command)
+app.command("chat")(chat_command)
 
 
 def main() -> None:

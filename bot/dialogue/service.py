@@ -1,0 +1,93 @@
+"""A resident's message end to end: lock, state, dialogue, one atomic write, replies.
+
+Channels (console, Telegram) call `handle`; they know nothing about welfare or Redis keys.
+When Redis cannot be reached the resident still gets a polite answer, and for an urgent
+message the hotline numbers, but nothing is written (there is nowhere to write it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from redis.exceptions import RedisError
+
+from bot.dialogue.conversation import Dialogue
+from bot.dialogue.state import Reply, State, Turn
+from bot.handoff.cases import Case, HandoffQueue, new_case_id, profile_json
+from bot.privacy import pseudonym
+from bot.store.connection import UNAVAILABLE
+from bot.store.conversations import Busy, Conversations, Entry
+
+log = logging.getLogger("bokji.dialogue")
+
+
+class Service:
+    def __init__(self, dialogue: Dialogue, conversations: Conversations,
+                 queue: HandoffQueue) -> None:
+        self.dialogue = dialogue
+        self.conversations = conversations
+        self.queue = queue
+
+    async def start(self, channel: str, chat_id: str) -> Turn:
+        """Greet, and remember the menu so a typed "1" picks its first choice."""
+        return await self._run(channel, chat_id, "", lambda state: self.dialogue.start(state),
+                               record_resident=False)
+
+    async def handle(self, channel: str, chat_id: str, text: str,
+                     payload: str | None = None) -> Turn:
+        return await self._run(channel, chat_id, text,
+                               lambda state: self.dialogue.handle(state, text, payload))
+
+    async def _run(self, channel: str, chat_id: str, text: str, step,  # type: ignore[no-untyped-def]
+                   record_resident: bool = True) -> Turn:
+        cid = f"{channel}:{chat_id}"
+        try:
+            async with self.conversations.lock(cid):
+                state = await self.conversations.load(cid, State)
+                turn: Turn = step(state)
+                if turn.state.started_at is None:
+                    turn.state.started_at = dt.datetime.now(dt.UTC)
+                entries = self._entries(text, turn, record_resident)
+                case = self._case(channel, chat_id, turn, entries) if turn.case else None
+                if case is not None:
+                    previous = await self.conversations.transcript(cid)
+                    case.transcript = [*previous, *entries][-100:]
+                    turn.state.case_id = case.case_id
+                await self.conversations.commit(
+                    cid, turn.state, entries,
+                    (lambda pipe: self.queue.add(pipe, case)) if case else None)
+            log.info("turn conv=%s intent=%s urgent=%s actions=%s", pseudonym(cid),
+                     turn.intent, turn.urgent, ",".join(turn.actions))
+            return turn
+        except Busy:
+            log.warning("busy conv=%s", pseudonym(cid))
+            return self._fallback(text, busy=True)
+        except (*UNAVAILABLE, RedisError) as exc:
+            log.error("store unavailable conv=%s: %s", pseudonym(cid), type(exc).__name__)
+            return self._fallback(text)
+
+    def _fallback(self, text: str, busy: bool = False) -> Turn:
+        replies = self.dialogue.offline(text)
+        if busy:
+            msg = self.dialogue.responses().messages.busy
+            replies = [Reply(text=msg), *replies[:-1]] if len(replies) > 1 else [Reply(text=msg)]
+        return Turn(replies=replies, actions=["busy" if busy else "unavailable"], state=State(),
+                    urgent=len(replies) > 1)
+
+    @staticmethod
+    def _entries(text: str, turn: Turn, record_resident: bool) -> list[Entry]:
+        entries = []
+        if record_resident:
+            entries.append(Entry.now("resident", text, intent=turn.intent, urgent=turn.urgent))
+        for i, reply in enumerate(turn.replies):
+            entries.append(Entry.now("bot", reply.text, actions=turn.actions if i == 0 else []))
+        return entries
+
+    def _case(self, channel: str, chat_id: str, turn: Turn, entries: list[Entry]) -> Case:
+        assert turn.case is not None
+        now = dt.datetime.now(dt.UTC)
+        return Case(case_id=new_case_id(now), channel=channel, chat_id=chat_id,
+                    priority=turn.case.priority, reason=turn.case.reason, created_at=now,
+                    profile=profile_json(turn.state.engine_facts()),
+                    results=self.dialogue.summary(turn.state), transcript=entries)
