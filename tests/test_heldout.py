@@ -18,11 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 TARGETS = {"accuracy": 0.93, "macro_f1": 0.90, "urgent_recall": 1.00,
            "false_urgent_rate": 0.01, "entity_exact_match": 0.95}
-# Set from the run recorded in BENCHMARKS.md. The entity floor moved from 0.939 to 0.937 (one
-# message) when crisis_more.yml and calm_more.yml were added, while urgent recall, false-urgent
-# rate and accuracy improved: a trade-off taken knowingly and recorded there.
-FLOOR = {"accuracy": 0.925, "macro_f1": 0.94, "urgent_recall": 0.962,
-         "false_urgent_rate": 0.0295, "entity_exact_match": 0.937}
+# Set from the run recorded in BENCHMARKS.md (2026-11-22: fresh training data and a fresh dev
+# split by writers who had not seen the other files). Accuracy now meets its target and urgent
+# recall rose (0.962 → 0.970); the false-urgent floor moved from 0.0295 to 0.0337 with it.
+FLOOR = {"accuracy": 0.93, "macro_f1": 0.945, "urgent_recall": 0.969,
+         "false_urgent_rate": 0.0337, "entity_exact_match": 0.937}
 
 
 @pytest.fixture(scope="module")
