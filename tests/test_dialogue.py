@@ -207,3 +207,30 @@ def _offered(dialogue: Dialogue, fact: str) -> list:  # type: ignore[type-arg]
     question = dialogue.responses().questions[fact]
     return [QuickReply(label=c.label, payload=f"answer:{fact}:{i}")
             for i, c in enumerate(question.choices)]
+
+
+def test_changing_the_household_reopens_what_followed_from_it(dialogue: Dialogue) -> None:
+    turns = talk(dialogue, "72살이고 혼자 살아요", "아 잘못 말했네요, 혼자가 아니라 둘이 살아요")
+    facts = turns[0].state.facts
+    assert facts["spouse"] is False and facts["children_age_months"] == []
+    after = turns[-1].state.facts
+    assert after["household_size"] == 2 and "spouse" not in after
+    assert "correct" in turns[-1].actions and "2인" in text_of(turns[-1])
+
+
+def test_money_goes_to_earned_income_when_the_resident_says_so(dialogue: Dialogue) -> None:
+    state = State(facts={"age": 72, "household_size": 1}, pending="other_income",
+                  mode="interview")
+    turn = dialogue.handle(state, "아 월급 잘못 말했어요, 180만원이에요")
+    assert turn.state.facts["earned_income"] == 1800000
+    assert "other_income" not in turn.state.facts
+    age_as_income = dialogue.handle(State(pending="earned_income", mode="interview"),
+                                    "72살이에요")
+    assert "earned_income" not in age_as_income.state.facts
+
+
+def test_a_benefit_named_is_not_taken_as_received(dialogue: Dialogue) -> None:
+    asked = dialogue.handle(None, "저도 기초연금 받을 수 있는지 확인해 주세요")
+    assert "current_benefits" not in asked.state.facts
+    told = dialogue.handle(None, "저는 기초연금 받고 있어요")
+    assert told.state.facts.get("current_benefits") == ["basic_pension"]

@@ -34,7 +34,9 @@ def story_results(nlu, redis_url):  # type: ignore[no-untyped-def]
     return {r.story.name: r for r in results}
 
 
-@pytest.mark.parametrize("name", [s.name for s in STORIES])
+@pytest.mark.parametrize("name", [
+    pytest.param(s.name, marks=pytest.mark.xfail(reason=s.story.known_issue, strict=True))
+    if s.story.known_issue else s.name for s in STORIES])
 def test_story(name: str, story_results) -> None:  # type: ignore[no-untyped-def]
     result = story_results[name]
     assert not result.problems, f"{result.story.where}\n" + "\n".join(result.problems)

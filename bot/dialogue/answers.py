@@ -22,6 +22,14 @@ ENTITY_FACT = {"age": "age", "household_size": "household_size", "region": "regi
                "disability": "disability"}
 MONEY_FACTS = ("earned_income", "other_income", "monthly_rent", "property", "financial_assets",
                "debt", "car_value")
+# A benefit named counts as already received only when the resident says so.
+RECEIVING = re.compile(r"받고\s*있|받아요|받는\s*중|받고\s*살|수급\s*중|타고\s*있|타요|"
+                       r"받습니다")
+# Money said with these words is earned income whatever question is pending.
+EARNED = re.compile(r"월급|벌어|벌고|번다|벌이|급여|알바|일해서|장사|매출|연봉|봉급|수입")
+HOUSING = re.compile(r"(월세|전세|자가|내\s*집)\s*(?:로\s*|에\s*|방에\s*|집에\s*)?"
+                     r"(?:살|사는|삽니다|거주)")
+HOUSING_VALUE = {"월세": "monthly_rent", "전세": "jeonse", "자가": "owner"}
 SPOUSE_WORDS = re.compile(r"아내|남편|부인|집사람|와이프|신랑|마누라|영감|할멈|배우자|부부")
 _NUMBER_CHARS = ("일이삼사오육칠팔구십백천영공"
                  "하나둘셋넷다섯여섯일곱여덟아홉열"
@@ -64,17 +72,38 @@ def match_choice(question: Question, text: str) -> Choice | None:
     return None
 
 
-def bare_number(text: str) -> int | None:
-    """A message that is only a number ("72", "일흔둘이요", "3명"): its value."""
+def bare_number(text: str) -> tuple[int, str] | None:
+    """A message that is only a number ("72", "일흔둘이요", "3명", "80만원"): its value and
+    what its unit says it counts: "age", "people", "money" or "" when it has no unit."""
     m = _BARE_NUMBER.match(text)
     if not m:
         return None
     value = parse_number(m.group(1).replace(" ", ""))
     if value is None:
         return None
-    if "만" in text[m.start(1):] and value < 100000:
+    rest = text[m.end(1):]
+    kind = "age" if re.match(r"\s*(?:살|세)", rest) else \
+        "people" if re.match(r"\s*(?:명|인)", rest) else \
+        "money" if re.match(r"\s*(?:원|만)", rest) else ""
+    if "만" in rest and value < 100000:
         value *= 10000
-    return value
+    return value, kind
+
+
+_MONEY = re.compile(r"(?:[0-9][0-9,]*|[일이삼사오육칠팔구십백천]+)\s*(?:억|천만|백만|만)"
+                    r"(?:\s*(?:[0-9][0-9,]*|[일이삼사오육칠팔구십백천]+)\s*(?:천만|백만|만|천))?\s*원?")
+
+
+def money_in(text: str) -> int | None:
+    """The first amount with a unit in a message ("보증금 500만원", "통장에 삼백만"), for
+    answers to a question about money that the entity rules did not catch."""
+    m = _MONEY.search(text)
+    if not m:
+        return None
+    return parse_number(re.sub(r"[\s,원]", "", m.group(0)))
+
+
+UNIT_OF_FACT = {"age": "age", "household_size": "people"}
 
 
 def from_entities(parse: Parse, pending: str | None, topic_intent: bool,
@@ -97,7 +126,8 @@ def from_entities(parse: Parse, pending: str | None, topic_intent: bool,
                 if SPOUSE_WORDS.search(surface):
                     values["spouse"] = True
         elif name == "monthly_income":
-            fact = pending if pending in MONEY_FACTS else "earned_income"
+            earned = EARNED.search(parse.text) is not None
+            fact = pending if pending in MONEY_FACTS and not earned else "earned_income"
             values[fact] = int(value)
         elif name == "child_age_months":
             children.append(int(value))
@@ -105,24 +135,38 @@ def from_entities(parse: Parse, pending: str | None, topic_intent: bool,
             events.append(str(value))
         elif name == "benefit" and not topic_intent:
             benefits.append(str(value))
+    housing = HOUSING.search(parse.text)
+    if housing:
+        values["housing"] = HOUSING_VALUE.get(housing.group(1), "owner")
     if children:
         values["children_age_months"] = children
     if events:
         values["crisis_events"] = sorted(set(events))
-    if benefits:
+    if benefits and (pending == "current_benefits" or RECEIVING.search(parse.text)):
         values["current_benefits"] = sorted(set(benefits))
     return Found(values, {})
 
 
-def deduce(facts: dict[str, Any]) -> None:
+def deduce(facts: dict[str, Any]) -> list[str]:
     """Facts that follow from others without guessing: living alone means no spouse and no
-    child in the household; a couple living as two has no child living with them."""
+    child in the household; a couple living as two has no child living with them; with a
+    spouse at home, or no child, nobody is a single parent. Returns the facts it set."""
+    set_now: list[str] = []
+
+    def put(name: str, value: Any) -> None:
+        if name not in facts:
+            facts[name] = value
+            set_now.append(name)
+
     size = facts.get("household_size")
     if size == 1:
-        facts.setdefault("spouse", False)
-        facts.setdefault("children_age_months", [])
+        put("spouse", False)
+        put("children_age_months", [])
     elif size == 2 and facts.get("spouse") is True:
-        facts.setdefault("children_age_months", [])
+        put("children_age_months", [])
+    if facts.get("spouse") is True or facts.get("children_age_months") == []:
+        put("single_parent", False)
+    return set_now
 
 
 def answer(fact: str, spec: FactSpec, question: Question, parse: Parse, found: Found,
@@ -143,9 +187,18 @@ def answer(fact: str, spec: FactSpec, question: Question, parse: Parse, found: F
     elif spec.type in ("list_int", "list_enum") and parse.intent == "deny":
         found.values[fact] = []
     elif spec.type == "int":
-        number = bare_number(parse.text)
-        if number is None and fact in MONEY_FACTS and parse.intent == "deny":
-            number = 0
+        bare = bare_number(parse.text)
+        number = None
+        if bare is not None:
+            value, kind = bare
+            wanted = UNIT_OF_FACT.get(fact, "money" if fact in MONEY_FACTS else "")
+            if kind in ("", wanted):  # "72살" is no answer to a question about money
+                number = value
+        if number is None and fact in MONEY_FACTS and \
+                not any(f in found.values for f in MONEY_FACTS):  # the amount went elsewhere
+            number = money_in(parse.text)
+            if number is None and parse.intent == "deny":
+                number = 0
         if number is not None and _in_range(spec, number, fact):
             found.values[fact] = number
     elif fact == "region":

@@ -23,6 +23,7 @@ from bot.dialogue.hotlines import hotline_text
 from bot.dialogue.responses import Question, Responses
 from bot.dialogue.state import CaseRequest, QuickReply, Reply, State, Turn
 from bot.eligibility.explain import show
+from bot.eligibility.korean import number
 from bot.eligibility.questions import rank_missing
 from bot.eligibility.rulebook import Evaluation, InputError, RuleSet
 from bot.nlu.model import NLU, Parse
@@ -174,7 +175,8 @@ class Dialogue:
         m = r.messages
         text = parse.text.strip()
         if parse.language == "none":
-            out.say(m.empty_message, "clarify:empty", self._menu(m))
+            out.say(m.empty_message, "clarify:empty", [] if st.pending else self._menu(m))
+            self._resume(st, out, rules, r)
             return
         if parse.language not in ("ko", "symbols"):
             out.say(m.other_language, "other_language")
@@ -183,6 +185,10 @@ class Dialogue:
             self._clarify(st, out, r)
             return
         if len(text) <= SHORT and self._steer(st, parse, out, rules, r):
+            return
+        if parse.intent in ("goodbye", "restart", "request_human") and \
+                parse.confidence >= 0.8:  # "이만 갈게요" is not 2만원, whatever is pending
+            self._intent(st, parse, out, rules, r)
             return
         topic = parse.intent in INTENTS_WITH_TOPIC
         found = answers.from_entities(parse, st.pending, topic, rules.regions)
@@ -247,13 +253,13 @@ class Dialogue:
         else:  # inform with no fact we could use
             self._clarify(st, out, r)
             return
-        if st.pending is not None and intent in ("benefit_info", "how_to_apply", "greet"):
-            out.say(m.continue_interview)
-            self._ask(st, st.pending, out, rules, r, again=True)
+        if intent in ("benefit_info", "how_to_apply", "greet"):
+            self._resume(st, out, rules, r)
 
     def _steer(self, st: State, parse: Parse, out: _Out, rules: RuleSet, r: Responses) -> bool:
         words = r.messages.words
         text = parse.text.replace(" ", "")
+        benefit = next((str(e.value) for e in parse.entities if e.entity == "benefit"), None)
 
         def has(options: list[str]) -> bool:
             return any(w.replace(" ", "") in text for w in options)
@@ -265,15 +271,22 @@ class Dialogue:
             out.say(r.messages.skipped, f"skip:{st.pending}")
             st.pending = None
             self._next(st, out, rules, r)
-        elif has(words.why) and parse.intent not in INTENTS_WITH_TOPIC:
-            benefit = next((str(e.value) for e in parse.entities if e.entity == "benefit"), None)
+        elif has(words.why) and (parse.intent not in INTENTS_WITH_TOPIC or
+                                 (benefit is not None and st.results_shown)):
             self._why(st, benefit, out, rules, r)
+            self._resume(st, out, rules, r)
         elif has(words.apply) and parse.intent != "find_benefits":
-            benefit = next((str(e.value) for e in parse.entities if e.entity == "benefit"), None)
             self._apply(st, benefit, out, rules, r)
+            self._resume(st, out, rules, r)
         else:
             return False
         return True
+
+    def _resume(self, st: State, out: _Out, rules: RuleSet, r: Responses) -> None:
+        """After a side question, the interview question that was waiting is asked again."""
+        if st.pending is not None:
+            out.say(r.messages.continue_interview)
+            self._ask(st, st.pending, out, rules, r, again=True)
 
     # ---- interview -----------------------------------------------------------------------
 
@@ -295,11 +308,17 @@ class Dialogue:
         st.mode = "interview"
         ev = self._evaluate(st, rules)
         if st.asked < self.settings.max_questions:
-            ranked = [s.fact for s in rank_missing(ev) if s.decides and s.fact not in st.skipped]
+            ranked = []
+            if st.topic is not None:  # "받을 수 있는지 확인" after a benefit's description
+                ranked = [s.fact for s in rank_missing(ev, only=[st.topic])
+                          if s.decides and s.fact not in st.skipped]
+            if not ranked:
+                ranked = [s.fact for s in rank_missing(ev)
+                          if s.decides and s.fact not in st.skipped]
             # A fact given as a band is asked exactly only when nothing else would help.
             ranked.sort(key=lambda fact: fact in st.ranges)
             if ranked:
-                self._ask(st, ranked[0], out, rules, r)
+                self._ask(st, ranked[0], out, rules, r, again=ranked[0] == st.pending)
                 return
         self._results(st, ev, out, r)
 
@@ -328,6 +347,12 @@ class Dialogue:
     def _store(self, st: State, found: answers.Found, rules: RuleSet) -> list[str]:
         """Save the facts; "label(new value)" for each that changed a value given before."""
         changed = []
+        household = ("household_size", "spouse", "children_age_months")
+        if any(f in found.values and st.facts.get(f) != found.values[f] for f in household):
+            for fact in st.deduced:  # what followed from the old household is redone below
+                if fact not in found.values:
+                    st.forget(fact)
+            st.deduced = []
         for fact, value in found.values.items():
             if fact == "crisis_events" and isinstance(st.facts.get(fact), list) and value:
                 value = sorted(set(st.facts[fact]) | set(value))
@@ -335,11 +360,14 @@ class Dialogue:
             if old is not None and old != value and fact in rules.facts \
                     and fact != "crisis_events":
                 spec = rules.facts[fact]
-                changed.append(f"{spec.label}({show(value, spec.unit, rules.wording)})")
+                shown = number(value, spec.unit or "none") \
+                    if isinstance(value, int) and not isinstance(value, bool) \
+                    else show(value, spec.unit, rules.wording)
+                changed.append(f"{spec.label}({shown})")
             st.set_fact(fact, value)
         for fact, band in found.bands.items():
             st.set_range(fact, band.low, band.high)
-        answers.deduce(st.facts)
+        st.deduced = sorted(set(st.deduced) | set(answers.deduce(st.facts)))
         if st.pending is not None and st.known(st.pending):
             st.pending = None
         return changed
@@ -372,8 +400,9 @@ class Dialogue:
              r: Responses) -> None:
         ids = [benefit] if benefit else st.results_shown
         if not ids:
-            out.say(r.messages.why.none_yet, "show:why",
-                    [QuickReply(label=r.messages.menu.find, payload="menu:find")])
+            choices = [] if st.pending else [QuickReply(label=r.messages.menu.find,
+                                                        payload="menu:find")]
+            out.say(r.messages.why.none_yet, "show:why", choices)
             return
         ev = self._evaluate(st, rules)
         out.replies.append(present.why_reply(ev, ids, r.messages))

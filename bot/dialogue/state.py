@@ -42,6 +42,7 @@ class State(BaseModel):
     ranges: dict[str, tuple[int, int | None]] = {}
     skipped: list[str] = []           # "모르겠어요": not asked again
     answered: list[str] = []          # facts in the order they were given, for going back
+    deduced: list[str] = []           # facts that followed from others (redone on a change)
     pending: str | None = None        # the fact the last question asked for
     asked: int = 0                    # questions asked in this interview
     retries: int = 0                  # answers to the pending question not understood
