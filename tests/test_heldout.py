@@ -21,7 +21,7 @@ TARGETS = {"accuracy": 0.93, "macro_f1": 0.90, "urgent_recall": 1.00,
 # Set from the run recorded in BENCHMARKS.md (2026-11-22: fresh training data and a fresh dev
 # split by writers who had not seen the other files). Accuracy now meets its target and urgent
 # recall rose (0.962 → 0.970); the false-urgent floor moved from 0.0295 to 0.0337 with it.
-FLOOR = {"accuracy": 0.93, "macro_f1": 0.945, "urgent_recall": 0.969,
+FLOOR = {"accuracy": 0.935, "macro_f1": 0.949, "urgent_recall": 0.969,
          "false_urgent_rate": 0.0337, "entity_exact_match": 0.937}
 
 
