@@ -8,6 +8,7 @@ import typer
 
 from bot.dialogue.commands import chat_command, stories_app
 from bot.eligibility.commands import app as rules_app
+from bot.handoff.commands import app as cases_app
 from bot.nlu.commands import app as nlu_app
 from bot.nlu.commands import train_command
 from bot.yamlio import Problem, Problems
@@ -17,6 +18,7 @@ app = typer.Typer(help="복지 길잡이 (bokji-bot)", no_args_is_help=True, add
 app.add_typer(rules_app, name="rules")
 app.add_typer(nlu_app, name="nlu")
 app.add_typer(stories_app, name="stories")
+app.add_typer(cases_app, name="cases")
 app.command("train")(train_command)
 app.command("chat")(chat_command)
 

@@ -168,3 +168,20 @@ async def test_delete_erases_the_conversation(runtime: Runtime,
     assert await service.conversations.delete(f"console:{chat}") >= 2
     assert await service.conversations.load(f"console:{chat}", State) is None
     assert await service.conversations.transcript(f"console:{chat}") == []
+
+
+async def test_cases_list_command_prints_the_contract_lines(
+        runtime: Runtime, redis_url: str, request: pytest.FixtureRequest) -> None:
+    from tests.cli import bokji
+
+    chat = _cid(request)
+    await runtime.service.conversations.delete(f"console:{chat}")
+    turn = await runtime.service.handle("console", chat, "죽고 싶어요")
+    run = await asyncio.to_thread(bokji, "cases", "list", env={"REDIS_URL": redis_url})
+    assert run.returncode == 0, run.stderr
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    mine = [c for c in lines if c["case_id"] == turn.state.case_id]
+    assert mine and set(mine[0]) == {"case_id", "channel", "chat_id", "priority", "reason",
+                                      "status", "created_at"}
+    assert mine[0]["priority"] == "critical" and mine[0]["status"] == "waiting"
+    assert mine[0]["channel"] == "console" and mine[0]["chat_id"] == chat
