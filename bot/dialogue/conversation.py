@@ -228,7 +228,7 @@ class Dialogue:
         if parse.confidence < self.clarify_below or intent == "out_of_scope":
             self._clarify(st, out, r)
             return
-        benefit = next((str(e.value) for e in parse.entities if e.entity == "benefit"), None)
+        benefit = _benefit_of(parse)
         if intent == "greet":
             out.say(m.greeting, "greet", self._menu(m))
         elif intent == "find_benefits":
@@ -259,7 +259,7 @@ class Dialogue:
     def _steer(self, st: State, parse: Parse, out: _Out, rules: RuleSet, r: Responses) -> bool:
         words = r.messages.words
         text = parse.text.replace(" ", "")
-        benefit = next((str(e.value) for e in parse.entities if e.entity == "benefit"), None)
+        benefit = _benefit_of(parse)
 
         def has(options: list[str]) -> bool:
             return any(w.replace(" ", "") in text for w in options)
@@ -480,3 +480,8 @@ class Dialogue:
             if clean.replace(" ", "") == choice.label.replace(" ", ""):
                 return choice.payload
         return None
+
+
+def _benefit_of(parse: Parse) -> str | None:
+    """The first benefit the message names, if any."""
+    return next((str(e.value) for e in parse.entities if e.entity == "benefit"), None)
