@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,43 +10,19 @@ from bot.dialogue.responses import Responses, load_responses
 from bot.dialogue.service import Service
 from bot.eligibility.registry import RuleRegistry
 from bot.handoff.cases import HandoffQueue
+from bot.hotreload import HotReload
 from bot.nlu.model import NLU
 from bot.settings import Settings
 from bot.store.connection import Store, connect
 from bot.store.conversations import Conversations
-from bot.yamlio import Problem, Problems
-
-log = logging.getLogger("bokji.dialogue")
 
 
-class ResponsesRegistry:
+class ResponsesRegistry(HotReload[Responses]):
     """The wording, reloaded when its files change; a broken edit keeps the last good one."""
 
     def __init__(self, folder: Path, rules: RuleRegistry, interval: float) -> None:
-        self.folder, self.rules, self.interval = folder, rules, interval
-        self.problems: list[Problem] = []
-        self._current = load_responses(folder, rules.current().facts)
-        self._stamp = self._signature()
-        self._next = time.monotonic() + interval
-
-    def _signature(self) -> tuple[tuple[str, int], ...]:
-        return tuple((p.name, p.stat().st_mtime_ns) for p in sorted(self.folder.glob("*.yml")))
-
-    def current(self) -> Responses:
-        now = time.monotonic()
-        if now >= self._next:
-            self._next = now + self.interval
-            stamp = self._signature()
-            if stamp != self._stamp:
-                self._stamp = stamp
-                try:
-                    self._current = load_responses(self.folder, self.rules.current().facts)
-                    self.problems = []
-                except (Problem, Problems) as exc:
-                    self.problems = exc.problems if isinstance(exc, Problems) else [exc]
-                    log.warning("responses changed but have problems; keeping the last good "
-                                "wording. First: %s", self.problems[0])
-        return self._current
+        super().__init__("responses", lambda: sorted(folder.glob("*.yml")),
+                         lambda: load_responses(folder, rules.current().facts), interval)
 
 
 def build_dialogue(settings: Settings, nlu: NLU | None = None) -> Dialogue:
@@ -81,5 +55,3 @@ async def build_runtime(settings: Settings, dialogue: Dialogue | None = None,
                                   s.lock_wait_seconds)
     return Runtime(Service(dialogue, conversations, HandoffQueue(store.client)), store)
 
-
-__all__ = ["Problems", "Runtime", "build_dialogue", "build_runtime"]
