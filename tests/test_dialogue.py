@@ -195,9 +195,9 @@ def test_the_interview_stops_after_max_questions(dialogue: Dialogue) -> None:
 
 
 def test_offline_answer_still_gives_hotlines(dialogue: Dialogue) -> None:
-    replies = dialogue.offline("죽고 싶어요")
+    replies = dialogue.offline("죽고 싶어요").replies
     assert "109" in replies[0].text and "잠시" not in replies[0].text
-    calm = dialogue.offline("기초연금 알려 주세요")
+    calm = dialogue.offline("기초연금 알려 주세요").replies
     assert len(calm) == 1 and "잠시 후" in calm[0].text
 
 

@@ -55,6 +55,13 @@ class Found:
     def __bool__(self) -> bool:
         return bool(self.values or self.bands)
 
+    def add(self, fact: str, value: Any) -> None:
+        """A quick reply's value: a band goes to `bands`, anything else to `values`."""
+        if isinstance(value, Band):
+            self.bands[fact] = value
+        else:
+            self.values[fact] = value
+
 
 def choice_value(choice: Choice) -> Any:
     return Band(choice.range[0], choice.range[1]) if choice.range is not None else choice.value
@@ -176,11 +183,7 @@ def answer(fact: str, spec: FactSpec, question: Question, parse: Parse, found: F
         return found
     choice = match_choice(question, parse.text)
     if choice is not None:
-        value = choice_value(choice)
-        if isinstance(value, Band):
-            found.bands[fact] = value
-        else:
-            found.values[fact] = value
+        found.add(fact, choice_value(choice))
         return found
     if spec.type == "bool" and parse.intent in ("affirm", "deny"):
         found.values[fact] = parse.intent == "affirm"

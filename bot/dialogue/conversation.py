@@ -22,12 +22,11 @@ from bot.dialogue import answers, present
 from bot.dialogue.hotlines import hotline_text
 from bot.dialogue.responses import Question, Responses
 from bot.dialogue.state import CaseRequest, QuickReply, Reply, State, Turn
-from bot.eligibility.explain import show
-from bot.eligibility.korean import number
+from bot.eligibility.explain import reasons, show
 from bot.eligibility.questions import rank_missing
 from bot.eligibility.rulebook import Evaluation, InputError, RuleSet
 from bot.nlu.model import NLU, Parse
-from bot.settings import DialogueSettings
+from bot.settings import DialogueSettings, HandoffSettings
 
 SHORT = 20  # steering words count only in messages this short ("왜요?", "뒤로 갈래요")
 POPULAR = ["basic_pension", "livelihood_benefit", "child_allowance", "emergency_welfare"]
@@ -61,8 +60,7 @@ class Dialogue:
         self.settings = settings
         self.clarify_below = clarify_below
         self.today = today
-        self.priorities = priorities or {"suicide": "critical", "abuse": "critical",
-                                         "livelihood": "high", "request": "normal"}
+        self.priorities = priorities or dict(HandoffSettings().priorities)
 
     # ---- entry points -------------------------------------------------------------------
 
@@ -82,7 +80,7 @@ class Dialogue:
         else:
             self._message(st, parse, out, rules, r)
         if not out.replies:  # every message gets an answer
-            self._clarify(st, out, r)
+            self._clarify(st, out, rules, r)
         st.offered = out.replies[-1].choices
         return Turn(replies=out.replies, actions=out.actions, state=st, case=out.case,
                     intent=parse.intent, urgent=parse.urgent, crisis_type=parse.crisis_type,
@@ -99,15 +97,23 @@ class Dialogue:
         """Each benefit's verdict, amount and reasons: what a caseworker sees in a case."""
         ev = self._evaluate(st.model_copy(deep=True), self.rules())
         return {bid: {"status": res.status, "amount": res.amount,
-                      "reasons": present.reasons(res)} for bid, res in ev.results.items()}
+                      "reasons": reasons(res)} for bid, res in ev.results.items()}
 
-    def offline(self, text: str) -> list[Reply]:
-        """Redis is unreachable: nothing can be stored, but a crisis still gets its hotline."""
+    def offline(self, text: str, busy: bool = False) -> Turn:
+        """The message cannot be handled now: Redis is unreachable, or (busy) the resident's
+        previous message is still in progress. Nothing is stored, but a crisis still gets
+        its hotline."""
         r = self.responses().messages
         parse = self.nlu.parse(text)
+        replies = [Reply(text=r.busy)] if busy else []
         if parse.urgent:
-            return [Reply(text=hotline_text(r.urgent, parse)), Reply(text=r.unavailable.urgent)]
-        return [Reply(text=r.unavailable.text)]
+            replies.append(Reply(text=hotline_text(r.urgent, parse)))
+            if not busy:
+                replies.append(Reply(text=r.unavailable.urgent))
+        elif not busy:
+            replies.append(Reply(text=r.unavailable.text))
+        return Turn(replies=replies, actions=["busy" if busy else "unavailable"], state=State(),
+                    intent=parse.intent, urgent=parse.urgent, crisis_type=parse.crisis_type)
 
     def greeting(self) -> Reply:
         r = self.responses().messages
@@ -146,14 +152,10 @@ class Dialogue:
             fact, _, index = arg.partition(":")
             question = r.questions.get(fact)
             if question is None or not index.isdigit() or int(index) >= len(question.choices):
-                self._clarify(st, out, r)
+                self._clarify(st, out, rules, r)
                 return
-            value = answers.choice_value(question.choices[int(index)])
             found = answers.Found({}, {})
-            if isinstance(value, answers.Band):
-                found.bands[fact] = value
-            else:
-                found.values[fact] = value
+            found.add(fact, answers.choice_value(question.choices[int(index)]))
             self._store(st, found, rules)
             self._next(st, out, rules, r)
         elif kind == "why":
@@ -182,7 +184,7 @@ class Dialogue:
             out.say(m.other_language, "other_language")
             return
         if parse.language == "symbols":
-            self._clarify(st, out, r)
+            self._clarify(st, out, rules, r)
             return
         if len(text) <= SHORT and self._steer(st, parse, out, rules, r):
             return
@@ -204,10 +206,7 @@ class Dialogue:
                     parse.confidence < self.clarify_below:
                 st.retries += 1
                 if st.retries >= 2:  # twice not understood: leave it unknown and move on
-                    st.skipped.append(st.pending)
-                    out.say(m.skipped, f"skip:{st.pending}")
-                    st.pending = None
-                    self._next(st, out, rules, r)
+                    self._skip(st, out, rules, r)
                     return
                 hint = question.hint or ""
                 out.say(present.fill(m.not_understood_answer, hint=hint), "clarify:answer")
@@ -226,7 +225,7 @@ class Dialogue:
         m = r.messages
         intent = parse.intent
         if parse.confidence < self.clarify_below or intent == "out_of_scope":
-            self._clarify(st, out, r)
+            self._clarify(st, out, rules, r)
             return
         benefit = _benefit_of(parse)
         if intent == "greet":
@@ -251,7 +250,7 @@ class Dialogue:
         elif intent == "deny":
             out.say(m.deny_without_question, "clarify", self._menu(m))
         else:  # inform with no fact we could use
-            self._clarify(st, out, r)
+            self._clarify(st, out, rules, r)
             return
         if intent in ("benefit_info", "how_to_apply", "greet"):
             self._resume(st, out, rules, r)
@@ -267,10 +266,7 @@ class Dialogue:
         if has(words.back):
             self._back(st, out, rules, r)
         elif st.pending is not None and has(words.dont_know):
-            st.skipped.append(st.pending)
-            out.say(r.messages.skipped, f"skip:{st.pending}")
-            st.pending = None
-            self._next(st, out, rules, r)
+            self._skip(st, out, rules, r)
         elif has(words.why) and (parse.intent not in INTENTS_WITH_TOPIC or
                                  (benefit is not None and st.results_shown)):
             self._why(st, benefit, out, rules, r)
@@ -281,6 +277,14 @@ class Dialogue:
         else:
             return False
         return True
+
+    def _skip(self, st: State, out: _Out, rules: RuleSet, r: Responses) -> None:
+        """Leave the pending fact unknown, never ask it again, and go on."""
+        assert st.pending is not None
+        st.skipped.append(st.pending)
+        out.say(r.messages.skipped, f"skip:{st.pending}")
+        st.pending = None
+        self._next(st, out, rules, r)
 
     def _resume(self, st: State, out: _Out, rules: RuleSet, r: Responses) -> None:
         """After a side question, the interview question that was waiting is asked again."""
@@ -360,10 +364,7 @@ class Dialogue:
             if old is not None and old != value and fact in rules.facts \
                     and fact != "crisis_events":
                 spec = rules.facts[fact]
-                shown = number(value, spec.unit or "none") \
-                    if isinstance(value, int) and not isinstance(value, bool) \
-                    else show(value, spec.unit, rules.wording)
-                changed.append(f"{spec.label}({shown})")
+                changed.append(f"{spec.label}({show(value, spec.unit, rules.wording)})")
             st.set_fact(fact, value)
         for fact, band in found.bands.items():
             st.set_range(fact, band.low, band.high)
@@ -422,9 +423,9 @@ class Dialogue:
     def _apply(self, st: State, benefit: str | None, out: _Out, rules: RuleSet,
                r: Responses) -> None:
         benefit = benefit or st.topic
-        if benefit is None and len(st.results_shown) >= 1:
-            eligible = [b for b in st.results_shown
-                        if self._evaluate(st, rules).results[b].status == "eligible"]
+        if benefit is None and st.results_shown:
+            results = self._evaluate(st, rules).results
+            eligible = [b for b in st.results_shown if results[b].status == "eligible"]
             if len(eligible) == 1:
                 benefit = eligible[0]
             elif eligible:
@@ -453,13 +454,11 @@ class Dialogue:
             setattr(st, name, getattr(fresh, name))
         out.say(r.messages.restart, "restart", self._menu(r.messages))
 
-    def _clarify(self, st: State, out: _Out, r: Responses) -> None:
+    def _clarify(self, st: State, out: _Out, rules: RuleSet, r: Responses) -> None:
         m = r.messages
-        out.say(m.clarify, "clarify", self._menu(m))
-        if st.pending is not None:
-            out.replies[-1].choices = []
-            out.say(m.continue_interview)
-            self._ask(st, st.pending, out, self.rules(), r, again=True)
+        # mid-interview the menu would pull away from the question asked again below
+        out.say(m.clarify, "clarify", [] if st.pending else self._menu(m))
+        self._resume(st, out, rules, r)
 
     # ---- helpers -------------------------------------------------------------------------
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 from bot.dialogue.responses import MessagesFile
 from bot.dialogue.state import QuickReply, Reply
 from bot.eligibility.explain import amount_sentence, reasons
-
-__all__ = ["reasons"]
 from bot.eligibility.korean import particles
 from bot.eligibility.rulebook import BenefitResult, Evaluation, RuleSet
 

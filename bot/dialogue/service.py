@@ -13,7 +13,7 @@ import logging
 from redis.exceptions import RedisError
 
 from bot.dialogue.conversation import Dialogue
-from bot.dialogue.state import Reply, State, Turn
+from bot.dialogue.state import State, Turn
 from bot.handoff.cases import Case, HandoffQueue, new_case_id, profile_json
 from bot.privacy import pseudonym
 from bot.store.connection import UNAVAILABLE
@@ -62,18 +62,10 @@ class Service:
             return turn
         except Busy:
             log.warning("busy conv=%s", pseudonym(cid))
-            return self._fallback(text, busy=True)
+            return self.dialogue.offline(text, busy=True)
         except (*UNAVAILABLE, RedisError) as exc:
             log.error("store unavailable conv=%s: %s", pseudonym(cid), type(exc).__name__)
-            return self._fallback(text)
-
-    def _fallback(self, text: str, busy: bool = False) -> Turn:
-        replies = self.dialogue.offline(text)
-        if busy:
-            msg = self.dialogue.responses().messages.busy
-            replies = [Reply(text=msg), *replies[:-1]] if len(replies) > 1 else [Reply(text=msg)]
-        return Turn(replies=replies, actions=["busy" if busy else "unavailable"], state=State(),
-                    urgent=len(replies) > 1)
+            return self.dialogue.offline(text)
 
     @staticmethod
     def _entries(text: str, turn: Turn, record_resident: bool) -> list[Entry]:

@@ -30,6 +30,8 @@ def show(value: Any, unit: str | None, words: Wording) -> str:
         return v.unknown
     if isinstance(value, bool):
         return v.true if value else v.false
+    if isinstance(value, int | float):  # a fact as the resident gave it ("72세", "180만원")
+        return number(value, unit)
     if isinstance(value, list):
         return ", ".join(number(x, unit) if isinstance(x, int) else str(x) for x in value) \
             or v.empty

@@ -74,11 +74,6 @@ class HandoffQueue:
                                         "priority": case.priority, "reason": case.reason},
                   maxlen=keys.HANDOFF_STREAM_MAXLEN, approximate=True)
 
-    async def open_case(self, case: Case) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            self.add(pipe, case)
-            await pipe.execute()
-
     async def get(self, case_id: str) -> Case | None:
         raw = await self.redis.hget(keys.case(case_id), "json")
         return None if raw is None else Case.model_validate_json(raw)
@@ -86,12 +81,11 @@ class HandoffQueue:
     async def open_cases(self) -> list[Case]:
         """Open cases in queue order."""
         ids = await self.redis.zrange(keys.OPEN_CASES, 0, -1)
-        cases = []
-        for case_id in ids:
-            case = await self.get(case_id)
-            if case is not None:
-                cases.append(case)
-        return cases
+        async with self.redis.pipeline(transaction=False) as pipe:  # one round trip
+            for case_id in ids:
+                pipe.hget(keys.case(case_id), "json")
+            raws = await pipe.execute()
+        return [Case.model_validate_json(raw) for raw in raws if raw is not None]
 
     async def case_of(self, conversation_id: str) -> str | None:
         value = await self.redis.get(keys.conversation_case(conversation_id))

@@ -11,7 +11,7 @@ import asyncio
 import datetime as dt
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Literal, TypeVar
 
@@ -82,7 +82,7 @@ class Conversations:
         return None if raw is None else model.model_validate_json(raw)
 
     async def commit(self, cid: str, state: BaseModel, entries: list[Entry],
-                     extra: Callable[[Pipeline], Awaitable[None] | None] | None = None) -> None:
+                     extra: Callable[[Pipeline], None] | None = None) -> None:
         """State, transcript lines and any extra writes (a handoff case) in one transaction."""
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(keys.state(cid), state.model_dump_json(), ex=self.ttl)
@@ -91,17 +91,12 @@ class Conversations:
                 pipe.ltrim(keys.transcript(cid), -self.transcript_max, -1)
                 pipe.expire(keys.transcript(cid), self.ttl)
             if extra is not None:
-                result = extra(pipe)
-                if result is not None:
-                    await result
+                extra(pipe)
             await pipe.execute()
 
     async def transcript(self, cid: str) -> list[Entry]:
         return [Entry.model_validate_json(x)
                 for x in await self.redis.lrange(keys.transcript(cid), 0, -1)]
-
-    async def ttl_of(self, cid: str) -> int:
-        return int(await self.redis.ttl(keys.state(cid)))
 
     async def delete(self, cid: str) -> int:
         """Erase everything stored about one conversation (the resident's request)."""
