@@ -56,7 +56,7 @@ class Service:
                     turn.state.case_id = case.case_id
                 await self.conversations.commit(
                     cid, turn.state, entries,
-                    (lambda pipe: self.queue.add(pipe, case)) if case else None)
+                    (lambda pipe: self.queue.open_case(pipe, case)) if case else None)
             log.info("turn conv=%s intent=%s urgent=%s actions=%s", pseudonym(cid),
                      turn.intent, turn.urgent, ",".join(turn.actions))
             return turn

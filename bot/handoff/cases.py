@@ -63,7 +63,7 @@ class HandoffQueue:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
 
-    def add(self, pipe: Pipeline, case: Case) -> None:
+    def open_case(self, pipe: Pipeline, case: Case) -> None:
         """Queue the writes that open a case on a transaction the caller executes."""
         pipe.hset(keys.case(case.case_id), mapping={
             "json": case.model_dump_json(), "priority": case.priority, "status": case.status,
