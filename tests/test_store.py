@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 
 import pytest
 import redis.asyncio as aredis
@@ -20,8 +21,11 @@ from bot.store.conversations import Busy, Conversations, Entry
 pytestmark = pytest.mark.redis
 
 
+_RUN = secrets.token_hex(3)  # a Redis server keeps cases of earlier runs: names differ per run
+
+
 def _cid(request: pytest.FixtureRequest) -> str:
-    return f"test-{request.node.name}"
+    return f"test-{_RUN}-{request.node.name}"
 
 
 async def test_a_turn_stores_state_and_masked_transcript_with_ttls(
