@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from bot.channels.telegram.commands import telegram_command
 from bot.dialogue.commands import chat_command, stories_app
 from bot.eligibility.commands import app as rules_app
 from bot.handoff.commands import app as cases_app
@@ -21,6 +22,7 @@ app.add_typer(stories_app, name="stories")
 app.add_typer(cases_app, name="cases")
 app.command("train")(train_command)
 app.command("chat")(chat_command)
+app.command("telegram")(telegram_command)
 
 
 def main() -> None:

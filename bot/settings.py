@@ -76,6 +76,29 @@ class StoreSettings(BaseModel):
     timeout_seconds: float = Field(2, gt=0)     # Redis socket timeout
 
 
+class RateLimit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    messages: int = Field(20, ge=1)
+    per_seconds: int = Field(60, ge=1)
+
+
+class TelegramSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lock_seconds: float = Field(30, gt=0)       # a killed worker's chats are taken over after this
+    sweep_seconds: float = Field(2, gt=0)       # how often a worker looks for work left waiting
+    dedup_hours: float = Field(48, gt=0)        # an update id is remembered this long
+    mailbox_days: float = Field(7, gt=0)        # undelivered messages are kept this long
+    blocked_days: float = Field(180, gt=0)      # a resident who blocked the bot is remembered
+    poll_timeout_seconds: int = Field(30, ge=0, le=50)  # getUpdates long-poll wait
+    send_attempts: int = Field(5, ge=1)         # network errors: tries before leaving it for later
+    backoff_seconds: float = Field(0.5, gt=0)   # first retry delay, doubled each time
+    max_flood_wait_seconds: float = Field(600, gt=0)  # longest 429 wait before leaving it for later
+    give_up_hours: float = Field(24, gt=0)      # a reply undeliverable this long is dropped
+    max_concurrent_chats: int = Field(64, ge=1)  # chats one worker handles at the same time
+    rate_limit: RateLimit = RateLimit()
+    webhook_path: str = Field("/telegram", pattern=r"^/[A-Za-z0-9_/-]*$")
+
+
 class HandoffSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     priorities: dict[str, Literal["critical", "high", "normal"]] = {
@@ -90,6 +113,7 @@ class Settings(BaseModel):
     dialogue: DialogueSettings = DialogueSettings()
     store: StoreSettings = StoreSettings()
     handoff: HandoffSettings = HandoffSettings()
+    telegram: TelegramSettings = TelegramSettings()
     base_dir: Path = PROJECT_ROOT
 
     def resolve(self, path: Path) -> Path:

@@ -75,9 +75,12 @@ def stories_check(
     rules = load_rules(settings.rules_path)
     if rules.rules is None:
         raise Problems(rules.problems)
+    from bot.channels.telegram.wording import load_wording
+
     load_responses(settings.resolve(settings.dialogue.responses), rules.rules.facts)
+    load_wording(settings.resolve(settings.dialogue.responses))
     stories = load_stories(paths or [settings.resolve(settings.dialogue.stories)])
-    err.print(f"{len(stories)} stories and the wording are valid")
+    err.print(f"{len(stories)} stories and the wording (with Telegram's) are valid")
 
 
 @stories_app.command("test")

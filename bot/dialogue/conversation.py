@@ -115,6 +115,14 @@ class Dialogue:
         return Turn(replies=replies, actions=["busy" if busy else "unavailable"], state=State(),
                     intent=parse.intent, urgent=parse.urgent, crisis_type=parse.crisis_type)
 
+    def emergency(self, text: str) -> Reply | None:
+        """The hotline for an urgent message that cannot get a conversation (a group chat,
+        a resident over the rate limit); None when the message is not urgent."""
+        parse = self.nlu.parse(text)
+        if not parse.urgent:
+            return None
+        return Reply(text=hotline_text(self.responses().messages.urgent, parse))
+
     def greeting(self) -> Reply:
         r = self.responses().messages
         return Reply(text=r.greeting, choices=self._menu(r))

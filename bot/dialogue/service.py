@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
+from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
 
 from bot.dialogue.conversation import Dialogue
@@ -21,6 +23,11 @@ from bot.store.conversations import Busy, Conversations, Entry
 
 log = logging.getLogger("bokji.dialogue")
 
+# More writes for the turn's transaction, given the turn: a channel that takes messages from a
+# mailbox removes the message and queues the replies in the same MULTI/EXEC as the new state,
+# so a worker killed at any point leaves either the whole turn stored or none of it.
+Extra = Callable[[Pipeline, Turn], None]
+
 
 class Service:
     def __init__(self, dialogue: Dialogue, conversations: Conversations,
@@ -29,18 +36,20 @@ class Service:
         self.conversations = conversations
         self.queue = queue
 
-    async def start(self, channel: str, chat_id: str) -> Turn:
+    async def start(self, channel: str, chat_id: str, extra: Extra | None = None) -> Turn:
         """Greet, and remember the menu so a typed "1" picks its first choice."""
         return await self._run(channel, chat_id, "", lambda state: self.dialogue.start(state),
-                               record_resident=False)
+                               record_resident=False, extra=extra)
 
     async def handle(self, channel: str, chat_id: str, text: str,
-                     payload: str | None = None) -> Turn:
+                     payload: str | None = None, extra: Extra | None = None) -> Turn:
         return await self._run(channel, chat_id, text,
-                               lambda state: self.dialogue.handle(state, text, payload))
+                               lambda state: self.dialogue.handle(state, text, payload),
+                               extra=extra)
 
-    async def _run(self, channel: str, chat_id: str, text: str, step,  # type: ignore[no-untyped-def]
-                   record_resident: bool = True) -> Turn:
+    async def _run(self, channel: str, chat_id: str, text: str,
+                   step: Callable[[State | None], Turn], record_resident: bool = True,
+                   extra: Extra | None = None) -> Turn:
         cid = f"{channel}:{chat_id}"
         try:
             async with self.conversations.lock(cid):
@@ -54,9 +63,15 @@ class Service:
                     previous = await self.conversations.transcript(cid)
                     case.transcript = [*previous, *entries][-100:]
                     turn.state.case_id = case.case_id
-                await self.conversations.commit(
-                    cid, turn.state, entries,
-                    (lambda pipe: self.queue.open_case(pipe, case)) if case else None)
+
+                def more(pipe: Pipeline) -> None:
+                    if case is not None:
+                        self.queue.open_case(pipe, case)
+                    if extra is not None:
+                        extra(pipe, turn)
+
+                await self.conversations.commit(cid, turn.state, entries, more)
+                turn.stored = True
             log.info("turn conv=%s intent=%s urgent=%s actions=%s", pseudonym(cid),
                      turn.intent, turn.urgent, ",".join(turn.actions))
             return turn

@@ -99,3 +99,4 @@ class Turn(BaseModel):
     urgent: bool = False
     crisis_type: CrisisType | None = None
     benefits: list[str] = Field(default_factory=list)  # eligible ids when results were shown
+    stored: bool = False  # the service wrote it to Redis (False: busy or Redis unreachable)

@@ -7,10 +7,7 @@ stored or none of it, so a crash or a lost connection never leaves half a turn b
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import secrets
-import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Literal, TypeVar
@@ -21,19 +18,11 @@ from redis.asyncio.client import Pipeline
 from bot.privacy import mask
 from bot.store import keys
 from bot.store.connection import Store
+from bot.store.leases import Busy, Lease
+
+__all__ = ["Busy", "Conversations", "Entry"]
 
 M = TypeVar("M", bound=BaseModel)
-
-# Deletes the lock only if it is still ours (it may have expired and been taken by another).
-_RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
-return 0
-"""
-
-
-class Busy(Exception):
-    """Another message of the same resident is still being handled."""
-
 
 class Entry(BaseModel):
     """One transcript line. Text is stored masked (bot/privacy.py)."""
@@ -57,25 +46,18 @@ class Conversations:
         self.redis = store.client
         self.ttl = keys.idle_seconds(idle_days)
         self.transcript_max = transcript_max
-        self.lock_ms = int(lock_seconds * 1000)
+        self.lock_seconds = lock_seconds
         self.lock_wait = lock_wait_seconds
-        self._release = self.redis.register_script(_RELEASE)
 
     @asynccontextmanager
     async def lock(self, cid: str) -> AsyncIterator[None]:
         """Hold the resident's lock; waits for a message in progress, up to lock_wait."""
-        key, token = keys.lock(cid), secrets.token_hex(8)
-        deadline = time.monotonic() + self.lock_wait
-        delay = 0.005
-        while not await self.redis.set(key, token, nx=True, px=self.lock_ms):
-            if time.monotonic() > deadline:
-                raise Busy(cid)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 0.1)
+        lease = Lease(self.redis, keys.lock(cid), self.lock_seconds)
+        await lease.acquire(self.lock_wait)
         try:
             yield
         finally:
-            await self._release(keys=[key], args=[token])
+            await lease.release()
 
     async def load(self, cid: str, model: type[M]) -> M | None:
         raw = await self.redis.get(keys.state(cid))
@@ -101,3 +83,8 @@ class Conversations:
     async def delete(self, cid: str) -> int:
         """Erase everything stored about one conversation (the resident's request)."""
         return int(await self.redis.delete(*keys.conversation_keys(cid)))
+
+    async def erase(self, cid: str) -> int:
+        """The resident's own data (state and transcript), keeping an open case's link so a
+        caseworker still answering them is not cut off (the case keeps its own copy)."""
+        return int(await self.redis.delete(keys.state(cid), keys.transcript(cid)))

@@ -15,6 +15,31 @@
 - `bokji:cases:open` (sorted set): open case ids, scored by priority, then time. No TTL.
 - `bokji:handoff` (stream): one entry per case event for the caseworker side. No TTL;
   trimmed to about the newest 100,000 entries.
+- `bokji:outbox:{channel}` (stream): messages to residents that do not answer their own
+  message (a caseworker's reply), read in order by the channel's workers. No TTL; trimmed to
+  about the newest 100,000 entries.
+
+Telegram channel (`bot/channels/telegram/`), `chat` being Telegram's chat id:
+- `bokji:tg:update:{update_id}` (string): this update was received (duplicates dropped).
+  TTL `telegram.dedup_hours` (48 h; Telegram gives up redelivering after 24 h).
+- `bokji:tg:chat:{chat}:inbox` (list of update JSON): received, not yet handled, in order.
+  TTL `telegram.mailbox_days` (7 days), renewed by every update.
+- `bokji:tg:chat:{chat}:outbox` (list of JSON): replies and edits not yet confirmed sent by
+  Telegram, in order. TTL as the inbox, renewed by every write.
+- `bokji:tg:chat:{chat}:lease` (string): the worker handling this chat's mailbox. TTL
+  `telegram.lock_seconds` (30 s), renewed while it works, deleted when done.
+- `bokji:tg:chat:{chat}:keyboard` (string): id of the last message with buttons, so they
+  are removed once used or superseded. TTL `dialogue.idle_days`.
+- `bokji:tg:chat:{chat}:blocked` (string): the resident blocked the bot; nothing is sent
+  until they write again. TTL `telegram.blocked_days` (180 days).
+- `bokji:tg:chat:{chat}:rate:{window}` (counter) and `…:warned:{window}` (flag): messages in
+  the current rate-limit window. TTL the window (`telegram.rate_limit.per_seconds`).
+- `bokji:tg:active` (set): chats whose inbox or outbox holds work, swept by every worker so
+  work left by a stopped worker is finished. No TTL; a chat leaves it when both are empty.
+- `bokji:tg:poller`, `bokji:tg:outbox-reader` (strings): leases of the one worker that calls
+  getUpdates, and of the one that reads the outbound stream. TTL `telegram.lock_seconds`.
+- `bokji:tg:outbox-cursor` (string): id of the last outbound-stream entry moved into a
+  chat's outbox. No TTL (the stream's position must survive restarts).
 """
 
 from __future__ import annotations
@@ -43,6 +68,32 @@ def conversation_case(cid: str) -> str:
 
 def case(case_id: str) -> str:
     return f"{PREFIX}:case:{case_id}"
+
+
+def outbox_stream(channel: str) -> str:
+    return f"{PREFIX}:outbox:{channel}"
+
+
+TG = f"{PREFIX}:tg"
+TG_ACTIVE = f"{TG}:active"
+TG_POLLER = f"{TG}:poller"
+TG_OUTBOX_READER = f"{TG}:outbox-reader"
+TG_OUTBOX_CURSOR = f"{TG}:outbox-cursor"
+
+
+def tg_update(update_id: int) -> str:
+    return f"{TG}:update:{update_id}"
+
+
+def tg_chat(chat: int | str, what: str) -> str:
+    """`what`: inbox, outbox, lease, keyboard, blocked, rate:{window}, warned:{window}."""
+    return f"{TG}:chat:{chat}:{what}"
+
+
+def tg_chat_keys(chat: int | str) -> list[str]:
+    """What a deletion request erases on Telegram's side (with the conversation's keys).
+    The lease and the mailbox of the message being handled stay until it is done."""
+    return [tg_chat(chat, "keyboard"), tg_chat(chat, "blocked")]
 
 
 def conversation_keys(cid: str) -> list[str]:

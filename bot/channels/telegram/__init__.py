@@ -1,0 +1,7 @@
+"""The Telegram channel: python-telegram-bot 22, long polling or webhook, several workers.
+
+Stages, one module each: `updates` (what a Telegram update is, for us), `mailbox` (Redis:
+each update once, in order, nothing lost), `replies` (our replies as Telegram messages),
+`sender` (delivery with Telegram's errors handled), `worker` (one chat's messages handled
+under a lease), `webhook` (the ASGI app), `commands` (`bokji telegram`).
+"""
