@@ -22,7 +22,8 @@
 Telegram channel (`bot/channels/telegram/`), `chat` being Telegram's chat id:
 - `bokji:tg:update:{update_id}` (string): this update was received (duplicates dropped).
   TTL `telegram.dedup_hours` (48 h; Telegram gives up redelivering after 24 h).
-- `bokji:tg:chat:{chat}:inbox` (list of update JSON): received, not yet handled, in order.
+- `bokji:tg:chat:{chat}:inbox` (sorted set of update JSON, scored by update id): received,
+  not yet handled.
   TTL `telegram.mailbox_days` (7 days), renewed by every update.
 - `bokji:tg:chat:{chat}:outbox` (list of JSON): replies and edits not yet confirmed sent by
   Telegram, in order. TTL as the inbox, renewed by every write.

@@ -5,3 +5,9 @@ each update once, in order, nothing lost), `replies` (our replies as Telegram me
 `sender` (delivery with Telegram's errors handled), `worker` (one chat's messages handled
 under a lease), `webhook` (the ASGI app), `commands` (`bokji telegram`).
 """
+
+import os
+
+# python-telegram-bot 22 gives RetryAfter.retry_after as a timedelta when asked to (the type
+# its next major version uses); the sender reads both, so opt in and skip the deprecation.
+os.environ.setdefault("PTB_TIMEDELTA", "1")

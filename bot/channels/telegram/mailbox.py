@@ -28,7 +28,7 @@ from bot.store import keys
 
 _RECEIVE = """
 if redis.call('set', KEYS[1], '1', 'NX', 'PX', ARGV[3]) then
-  redis.call('rpush', KEYS[2], ARGV[1])
+  redis.call('zadd', KEYS[2], ARGV[5], ARGV[1])
   redis.call('pexpire', KEYS[2], ARGV[4])
   redis.call('sadd', KEYS[3], ARGV[2])
   return 1
@@ -36,7 +36,7 @@ end
 return 0
 """
 _SETTLE = """
-if redis.call('llen', KEYS[1]) == 0 and redis.call('llen', KEYS[2]) == 0 then
+if redis.call('zcard', KEYS[1]) == 0 and redis.call('llen', KEYS[2]) == 0 then
   redis.call('srem', KEYS[3], ARGV[1])
   return 1
 end
@@ -66,16 +66,18 @@ class Mailbox:
         raw = json.dumps(update, ensure_ascii=False, separators=(",", ":"))
         fresh = await self._receive(
             keys=[keys.tg_update(update_id), keys.tg_chat(chat, "inbox"), keys.TG_ACTIVE],
-            args=[raw, chat, self.dedup_ms, self.mailbox_ms])
+            args=[raw, chat, self.dedup_ms, self.mailbox_ms, update_id])
         return chat if fresh else None
 
     async def head(self, chat: int) -> str | None:
-        value = await self.redis.lindex(keys.tg_chat(chat, "inbox"), 0)
-        return str(value) if value is not None else None
+        """The waiting update with the lowest id: two workers receiving a chat's updates at
+        the same moment may store them in either order, Telegram's numbering is the truth."""
+        first = await self.redis.zrange(keys.tg_chat(chat, "inbox"), 0, 0)
+        return str(first[0]) if first else None
 
     def handled(self, pipe: Pipeline, chat: int, raw: str, ops: list[Op]) -> None:
         """Add to a turn's transaction: the update is done and these are its replies."""
-        pipe.lrem(keys.tg_chat(chat, "inbox"), 1, raw)
+        pipe.zrem(keys.tg_chat(chat, "inbox"), raw)
         self.queue(pipe, chat, ops)
 
     def queue(self, pipe: Pipeline, chat: int, ops: list[Op]) -> None:
@@ -132,7 +134,7 @@ class Mailbox:
 
     async def waiting(self, chat: int) -> tuple[int, int]:
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.llen(keys.tg_chat(chat, "inbox"))
+            pipe.zcard(keys.tg_chat(chat, "inbox"))
             pipe.llen(keys.tg_chat(chat, "outbox"))
             inbox, outbox = await pipe.execute()
         return int(inbox), int(outbox)

@@ -35,6 +35,7 @@ class TelegramWording(BaseModel):
     contact: str
     rate_limited: str
     group: str
+    failed: str
     chosen: str
     button_used: str
     commands: dict[str, str]

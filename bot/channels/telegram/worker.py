@@ -42,6 +42,7 @@ from bot.store.outbox import Outgoing
 log = logging.getLogger("bokji.telegram")
 
 CHANNEL = "telegram"
+ATTEMPTS = 3  # an update that fails this often in one worker is answered with an apology
 DELETE_YES, DELETE_NO = "tg:delete:yes", "tg:delete:no"
 
 
@@ -69,6 +70,7 @@ class Worker:
         self._background: list[asyncio.Task[Any]] = []
         self._stopping = asyncio.Event()
         self._hotlined: set[int] = set()   # updates given a hotline while Redis was away
+        self._failures: dict[str, int] = {}  # update → unexpected errors handling it
 
     # ---- lifecycle -----------------------------------------------------------------------
 
@@ -78,7 +80,7 @@ class Worker:
         self.me = tg.Me(id=self.bot.id, username=self.bot.username)
         commands = [(name, text) for name, text in self.wording().commands.items()]
         await self._telegram_call(lambda: self.bot.set_my_commands(commands))
-        loops = [self._sweep(), self._read_outbound()]
+        loops = [self._read_outbound(), self._sweep()]  # the reader first: see stop()
         if poll:
             loops.append(self._poll())
         self._background = [asyncio.create_task(loop) for loop in loops]
@@ -86,11 +88,16 @@ class Worker:
     async def stop(self, grace: float = 10.0) -> None:
         """Stop taking work, let messages in hand finish (their leases are released)."""
         self._stopping.set()
-        for task in self._background:
+        # The outbound reader is left to finish its blocking XREAD (at most a second):
+        # redis-py's asyncio client can hang when a blocking read is cancelled.
+        for task in self._background[1:]:
             task.cancel()
-        for task in self._background:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        pending = list(self._background)
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=3)
+            for task in late:
+                task.cancel()
+            await asyncio.wait(pending, timeout=1)
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=grace)
         await self.bot.shutdown()
@@ -163,7 +170,33 @@ class Worker:
             raw = await self.mailbox.head(chat)
             if raw is None:
                 return True
-            await self._handle(chat, raw)
+            try:
+                await self._handle(chat, raw)
+            except (*UNAVAILABLE, RedisError, NotStored):
+                raise
+            except Exception:
+                await self._failed(chat, raw)
+                return False
+
+    async def _failed(self, chat: int, raw: str) -> None:
+        """A bug, not the resident's fault: logged (without the message), tried again by the
+        sweep, and after a few tries answered with an apology (and a crisis's hotline) so one
+        bad update never silences a resident for good."""
+        count = self._failures.get(raw, 0) + 1
+        self._failures[raw] = count
+        log.exception("handling an update of chat %s failed (%d/%d)", self._who(chat), count,
+                      ATTEMPTS)
+        if count < ATTEMPTS:
+            return
+        del self._failures[raw]
+        text = ""
+        with contextlib.suppress(Exception):
+            update = json.loads(raw)
+            text = (update.get("message") or update.get("edited_message") or {}).get("text", "")
+        hotline = self.service.dialogue.emergency(text) if text else None
+        ops = [*(send_ops(chat, hotline) if hotline else []),
+               *self._say(chat, self.wording().failed)]
+        await self.mailbox.finish(chat, raw, ops)
 
     async def _deliver(self, chat: int) -> bool:
         while (item := await self.mailbox.next_op(chat)) is not None:
@@ -379,14 +412,14 @@ class Worker:
         """Move the outbound stream, in order, into each chat's outbox (one reader at a time,
         its position kept in Redis and moved in the same transaction as the message)."""
         stream = keys.outbox_stream(CHANNEL)
-        while True:
+        while not self._stopping.is_set():
             lease = Lease(self.redis, keys.TG_OUTBOX_READER, self.t.lock_seconds)
             try:
                 if not await lease.try_acquire():
                     await asyncio.sleep(self.t.sweep_seconds)
                     continue
                 async with lease.kept():
-                    while not lease.lost:
+                    while not lease.lost and not self._stopping.is_set():
                         cursor = await self.redis.get(keys.TG_OUTBOX_CURSOR) or "0-0"
                         block = int(min(1.0, self.settings.store.timeout_seconds / 2) * 1000)
                         read = await self.redis.xread({stream: cursor}, count=100, block=block)
