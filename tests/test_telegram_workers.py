@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import sys
 from pathlib import Path
 
 import httpx
@@ -172,3 +173,75 @@ async def test_a_worker_killed_mid_message_loses_and_repeats_nothing(fake, worke
         victim.wait_ready()
     await wait_for_replies(fake, {chat: want})
     assert delivered(fake, chat) == want
+
+
+def test_polling_process_answers_and_stops_cleanly_on_sigterm(fake, redis_url,  # type: ignore[no-untyped-def]
+                                                              tmp_path: Path) -> None:
+    import signal
+    import subprocess
+
+    fake.reset(first_update_id=first_update_id())
+    env = worker_env(fake, redis_url, config_folder(tmp_path / "config"), SECRET)
+    log = (tmp_path / "poller.log").open("wb")
+    process = subprocess.Popen([str(Path(sys.executable).parent / "bokji"), "telegram"],
+                               env=env, stdout=log, stderr=log)
+    try:
+        chat = new_chat()
+        fake.push_message(chat, "/start")
+        fake.wait_for(lambda: len(fake.messages(chat)) == 2, timeout=60)
+        assert fake.calls("deleteWebhook"), "polling clears a webhook first"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    text = (tmp_path / "poller.log").read_text(encoding="utf-8")
+    assert "Traceback" not in text
+    assert "/start" not in text, "no message text in the logs"
+
+
+def test_missing_token_or_secret_is_one_line(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    bokji = str(Path(sys.executable).parent / "bokji")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    no_token = subprocess.run([bokji, "telegram"], env=env, capture_output=True, text=True)
+    assert no_token.returncode == 2
+    assert no_token.stderr.strip().splitlines() == [
+        "bokji telegram: set TELEGRAM_BOT_TOKEN (from @BotFather)"]
+    env["TELEGRAM_BOT_TOKEN"] = "123:abc"
+    no_secret = subprocess.run([bokji, "telegram", "--webhook"], env=env, capture_output=True,
+                               text=True)
+    assert no_secret.returncode == 2
+    assert len(no_secret.stderr.strip().splitlines()) == 1
+    assert "TELEGRAM_WEBHOOK_SECRET" in no_secret.stderr
+
+
+async def test_redis_away_means_503_and_a_crisis_still_gets_its_hotline(  # type: ignore[no-untyped-def]
+        fake, tmp_path: Path) -> None:
+    from bot.store.connection import start_embedded
+
+    fake.reset(first_update_id=first_update_id())
+    server = start_embedded(tmp_path / "own-redis")
+    env = worker_env(fake, f"unix://{server.socket_file}", config_folder(tmp_path / "config"),
+                     SECRET)
+    worker = WorkerProcess(free_port(), env, tmp_path / "worker.log").start()
+    try:
+        worker.wait_ready()
+        server.shutdown(save=False)
+        calm, urgent = new_chat(), new_chat()
+        async with httpx.AsyncClient(timeout=30) as client:
+            assert (await client.get(worker.url + "/healthz")).status_code == 503
+            assert await post(client, worker, fake.make_message_update(calm, "기초연금이 뭐예요?")) \
+                == 503
+            crisis = fake.make_message_update(urgent, "죽고 싶어요")
+            assert await post(client, worker, crisis) == 503
+            assert await post(client, worker, crisis) == 503  # Telegram's redelivery
+        await fake.awaits_for(lambda: len(fake.messages(urgent)) >= 1, timeout=20)
+        await asyncio.sleep(0.5)
+        assert fake.messages(calm) == []
+        assert "109" in " ".join(m.text for m in fake.messages(urgent))
+        assert len(fake.messages(urgent)) == 2, "hotline and 'try again later', once"
+    finally:
+        worker.stop()

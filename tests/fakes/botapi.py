@@ -279,6 +279,8 @@ class FakeBotAPI:
         self._updates: list[JSON] = []
         self._allowed: frozenset[str] | None = None
         self._sent: list[SentMessage] = []
+        self._sent_count: dict[int, int] = {}
+        self._listeners: list[Callable[[int], None]] = []
         self._bot_messages: dict[tuple[int, int], JSON] = {}
         self._by_key: dict[tuple[int, int], SentMessage] = {}
         self._last_bot_message: dict[int, int] = {}
@@ -458,6 +460,18 @@ class FakeBotAPI:
         with self._lock:
             return [copy.deepcopy(m) for m in self._sent
                     if chat_id is None or m.chat_id == chat_id]
+
+    def on_sent(self, listener: Callable[[int], None]) -> None:
+        """Call `listener(chat_id)` (in the server's thread, so it must only hand over, e.g.
+        with loop.call_soon_threadsafe) whenever a message is recorded: a load generator then
+        waits for replies without polling."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def sent_count(self, chat_id: int) -> int:
+        """How many messages a chat has received: cheap enough to poll under load (bench)."""
+        with self._lock:
+            return self._sent_count.get(chat_id, 0)
 
     def calls(self, method: str | None = None) -> list[Call]:
         with self._lock:
@@ -950,6 +964,9 @@ class FakeBotAPI:
         sent = SentMessage(chat_id=chat_id, message_id=message_id, text=text,
                            reply_markup=markup, buttons=_buttons(markup))
         self._sent.append(sent)
+        self._sent_count[sent.chat_id] = self._sent_count.get(sent.chat_id, 0) + 1
+        for listener in self._listeners:
+            listener(chat_id)
         self._by_key[(chat_id, message_id)] = sent
         self._bot_messages[(chat_id, message_id)] = message
         self._last_bot_message[chat_id] = message_id

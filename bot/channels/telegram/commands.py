@@ -82,6 +82,7 @@ def telegram_command(
     async def main() -> None:
         from telegram.error import InvalidToken, TelegramError
 
+        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, dump_tasks)
         try:
             runtime = await build_runtime(settings, build_dialogue(settings, nlu))
         except StoreUnavailable as exc:
@@ -105,6 +106,19 @@ def telegram_command(
             await runtime.close()
 
     asyncio.run(main())
+
+
+def dump_tasks() -> None:
+    """SIGUSR1: every asyncio task's stack in the log, for an operator whose worker seems
+    stuck (no message text: stacks show code, not data)."""
+    import traceback
+
+    log = logging.getLogger("bokji.telegram")
+    for task in asyncio.all_tasks():
+        frames = task.get_stack(limit=12)
+        lines = "".join(traceback.format_list(traceback.extract_stack(frames[-1])[-12:])) \
+            if frames else "  (no frames)\n"
+        log.warning("task %s:\n%s", task.get_name(), lines)
 
 
 async def _poll(worker) -> None:  # type: ignore[no-untyped-def]

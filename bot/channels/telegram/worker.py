@@ -249,10 +249,11 @@ class Worker:
                 ops = [*send_ops(chat, hotline), *ops]
             await self.mailbox.finish(chat, raw, ops)
             return
-        ops = await self._tidy_keyboard(chat, inbound)
+        ops = []  # the press answered first: the resident's button stops spinning at once
         if inbound.kind == "button" and inbound.callback_id:
             ops.append(answer_op(chat, inbound.callback_id,
                                  w.button_used if inbound.payload == USED else ""))
+        ops += await self._tidy_keyboard(chat, inbound)
         if await self._flooding(chat, inbound, ops, raw):
             return
         await self._dispatch(chat, inbound, raw, ops, w)
