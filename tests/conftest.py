@@ -116,3 +116,13 @@ async def runtime(dialogue, redis_url):  # type: ignore[no-untyped-def]
     rt = await build_runtime(get_settings(), dialogue, redis_url)
     yield rt
     await rt.close()
+
+
+@pytest.fixture(scope="module")
+def fake():  # type: ignore[no-untyped-def]
+    """The fake Telegram Bot API server (tests/fakes/botapi.py), one per test module."""
+    from tests.fakes.botapi import FakeBotAPI
+
+    server = FakeBotAPI().start()
+    yield server
+    server.stop()

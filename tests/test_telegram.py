@@ -18,13 +18,6 @@ from tests.telegram_helpers import fast_settings, first_update_id, new_chat, run
 pytestmark = pytest.mark.redis
 
 
-@pytest.fixture(scope="module")
-def fake():  # type: ignore[no-untyped-def]
-    server = FakeBotAPI().start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def api(fake: FakeBotAPI) -> FakeBotAPI:
     fake.reset(first_update_id=first_update_id())

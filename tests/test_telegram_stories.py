@@ -20,12 +20,9 @@ pytestmark = [pytest.mark.redis, pytest.mark.asyncio(loop_scope="module")]
 STORIES = load_stories([get_settings().resolve(get_settings().dialogue.stories)])
 
 
-@pytest.fixture(scope="module")
-def fake():  # type: ignore[no-untyped-def]
-    server = FakeBotAPI().start()
-    server.reset(first_update_id=first_update_id())
-    yield server
-    server.stop()
+@pytest.fixture(scope="module", autouse=True)
+def _fresh_ids(fake: FakeBotAPI) -> None:
+    fake.reset(first_update_id=first_update_id())
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

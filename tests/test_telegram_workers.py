@@ -39,13 +39,6 @@ CONVERSATIONS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def fake():  # type: ignore[no-untyped-def]
-    server = FakeBotAPI().start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def workers(fake: FakeBotAPI, redis_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     fake.reset(first_update_id=first_update_id())
@@ -233,8 +226,8 @@ async def test_redis_away_means_503_and_a_crisis_still_gets_its_hotline(  # type
         calm, urgent = new_chat(), new_chat()
         async with httpx.AsyncClient(timeout=30) as client:
             assert (await client.get(worker.url + "/healthz")).status_code == 503
-            assert await post(client, worker, fake.make_message_update(calm, "기초연금이 뭐예요?")) \
-                == 503
+            question = fake.make_message_update(calm, "기초연금이 뭐예요?")
+            assert await post(client, worker, question) == 503
             crisis = fake.make_message_update(urgent, "죽고 싶어요")
             assert await post(client, worker, crisis) == 503
             assert await post(client, worker, crisis) == 503  # Telegram's redelivery

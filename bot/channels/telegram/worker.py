@@ -18,7 +18,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -363,20 +363,26 @@ class Worker:
                 log.warning("sweep: Redis unavailable (%s)", type(exc).__name__)
             await asyncio.sleep(self.t.sweep_seconds)
 
-    async def _poll(self) -> None:
-        """Long polling, by the one worker holding the poller lease. An update is confirmed to
-        Telegram (the next call's offset) only once it is stored in Redis."""
-        while True:
-            lease = Lease(self.redis, keys.TG_POLLER, self.t.lock_seconds)
+    async def _lead(self, key: str, what: str,
+                    work: Callable[[Lease], Awaitable[None]]) -> None:
+        """Do `work` while holding the singleton lease `key`; any worker may hold it, and when
+        its holder stops, another takes over once the lease expires."""
+        while not self._stopping.is_set():
+            lease = Lease(self.redis, key, self.t.lock_seconds)
             try:
                 if not await lease.try_acquire():
                     await asyncio.sleep(self.t.sweep_seconds)
                     continue
                 async with lease.kept():
-                    await self._poll_while_leader(lease)
+                    await work(lease)
             except (*UNAVAILABLE, RedisError) as exc:
-                log.warning("poller: Redis unavailable (%s)", type(exc).__name__)
+                log.warning("%s: Redis unavailable (%s)", what, type(exc).__name__)
                 await asyncio.sleep(self.t.backoff_seconds * 4)
+
+    async def _poll(self) -> None:
+        """Long polling, by the one worker holding the poller lease. An update is confirmed to
+        Telegram (the next call's offset) only once it is stored in Redis."""
+        await self._lead(keys.TG_POLLER, "poller", self._poll_while_leader)
 
     async def _poll_while_leader(self, lease: Lease) -> None:
         await self._telegram_call(lambda: self.bot.delete_webhook())
@@ -412,24 +418,17 @@ class Worker:
     async def _read_outbound(self) -> None:
         """Move the outbound stream, in order, into each chat's outbox (one reader at a time,
         its position kept in Redis and moved in the same transaction as the message)."""
+        await self._lead(keys.TG_OUTBOX_READER, "outbound reader", self._read_while_leader)
+
+    async def _read_while_leader(self, lease: Lease) -> None:
         stream = keys.outbox_stream(CHANNEL)
-        while not self._stopping.is_set():
-            lease = Lease(self.redis, keys.TG_OUTBOX_READER, self.t.lock_seconds)
-            try:
-                if not await lease.try_acquire():
-                    await asyncio.sleep(self.t.sweep_seconds)
-                    continue
-                async with lease.kept():
-                    while not lease.lost and not self._stopping.is_set():
-                        cursor = await self.redis.get(keys.TG_OUTBOX_CURSOR) or "0-0"
-                        block = int(min(1.0, self.settings.store.timeout_seconds / 2) * 1000)
-                        read = await self.redis.xread({stream: cursor}, count=100, block=block)
-                        for _, entries in read or []:
-                            for entry_id, fields in entries:
-                                await self._move_outgoing(entry_id, fields)
-            except (*UNAVAILABLE, RedisError) as exc:
-                log.warning("outbound reader: Redis unavailable (%s)", type(exc).__name__)
-                await asyncio.sleep(self.t.backoff_seconds * 4)
+        block = int(min(1.0, self.settings.store.timeout_seconds / 2) * 1000)
+        while not lease.lost and not self._stopping.is_set():
+            cursor = await self.redis.get(keys.TG_OUTBOX_CURSOR) or "0-0"
+            read = await self.redis.xread({stream: cursor}, count=100, block=block)
+            for _, entries in read or []:
+                for entry_id, fields in entries:
+                    await self._move_outgoing(entry_id, fields)
 
     async def _move_outgoing(self, entry_id: str, fields: dict[str, Any]) -> None:
         try:
