@@ -103,6 +103,10 @@ class HandoffSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     priorities: dict[str, Literal["critical", "high", "normal"]] = {
         "suicide": "critical", "abuse": "critical", "livelihood": "high", "request": "normal"}
+    # A case waiting unclaimed longer than this is escalated (marked, supervisors told).
+    unclaimed_minutes: dict[str, float] = {"critical": 5, "high": 30, "normal": 240}
+    # A claimed case with no reply for this long goes back to the queue.
+    reply_minutes: dict[str, float] = {"critical": 10, "high": 60, "normal": 480}
 
 
 class Settings(BaseModel):

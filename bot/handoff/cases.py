@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
+from redis.exceptions import WatchError
 
 from bot.store import keys
 from bot.store.conversations import Entry
@@ -38,6 +40,15 @@ class Case(BaseModel):
     transcript: list[Entry] = []     # masked
     notes: list[str] = []
     history: list[dict[str, Any]] = []
+    assignee: str | None = None              # the caseworker who claimed it
+    claimed_at: dt.datetime | None = None
+    last_reply_at: dt.datetime | None = None
+    escalated: bool = False                  # waited past its SLA unclaimed
+    outcome: str | None = None
+    closed_at: dt.datetime | None = None
+
+    def log(self, at: dt.datetime, who: str, action: str, **more: Any) -> None:
+        self.history.append({"at": at.isoformat(), "who": who, "action": action, **more})
 
     @property
     def conversation_id(self) -> str:
@@ -59,9 +70,131 @@ def queue_score(priority: str, created_at: dt.datetime) -> float:
     return RANK[priority] * 1e13 + created_at.timestamp() * 1000
 
 
+class CaseMissing(Exception):
+    """No such case."""
+
+
+class NotAllowed(Exception):
+    """The change does not fit the case's state (already claimed, not yours, closed)."""
+
+
+Outcome = Literal["helped", "referred", "no_contact", "not_needed"]
+
+
 class HandoffQueue:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
+
+    async def _change(self, case_id: str, change: Callable[[Case], str],
+                      extra: Callable[[Pipeline, Case], None] | None = None) -> Case:
+        """Read, change and write one case atomically (optimistic: WATCH, retried on a race),
+        so of two caseworkers claiming at once exactly one succeeds and the other is told.
+        `change` raises NotAllowed or returns the event name for the handoff stream."""
+        key = keys.case(case_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(key)
+                    raw = await pipe.hget(key, "json")
+                    if raw is None:
+                        raise CaseMissing(case_id)
+                    case = Case.model_validate_json(raw)
+                    event = change(case)
+                    pipe.multi()
+                    pipe.hset(key, mapping={"json": case.model_dump_json(),
+                                            "status": case.status})
+                    pipe.xadd(keys.HANDOFF_STREAM, {"event": event, "case_id": case_id,
+                                                    "priority": case.priority},
+                              maxlen=keys.HANDOFF_STREAM_MAXLEN, approximate=True)
+                    if extra is not None:
+                        extra(pipe, case)
+                    await pipe.execute()
+                    return case
+                except WatchError:
+                    continue
+
+    async def claim(self, case_id: str, who: str, now: dt.datetime) -> Case:
+        def change(case: Case) -> str:
+            if case.status != "waiting":
+                raise NotAllowed(f"case {case_id} is {case.status}"
+                                 + (f" by {case.assignee}" if case.assignee else ""))
+            case.status, case.assignee, case.claimed_at = "claimed", who, now
+            case.log(now, who, "claim")
+            return "claimed"
+        return await self._change(case_id, change)
+
+    async def release(self, case_id: str, who: str, now: dt.datetime,
+                      supervisor: bool = False) -> Case:
+        """Back to the queue, by its caseworker (or a supervisor)."""
+        def change(case: Case) -> str:
+            if case.status != "claimed" or (case.assignee != who and not supervisor):
+                raise NotAllowed(f"case {case_id} is not claimed by {who}")
+            case.status, case.assignee, case.claimed_at = "waiting", None, None
+            case.log(now, who, "release")
+            return "released"
+        return await self._change(case_id, change)
+
+    async def reassign(self, case_id: str, to: str, by: str, now: dt.datetime) -> Case:
+        """A supervisor gives the case to another caseworker (callers check the role)."""
+        def change(case: Case) -> str:
+            if case.status == "closed":
+                raise NotAllowed(f"case {case_id} is closed")
+            case.status, case.assignee, case.claimed_at = "claimed", to, now
+            case.log(now, by, "reassign", to=to)
+            return "reassigned"
+        return await self._change(case_id, change)
+
+    async def close(self, case_id: str, who: str, outcome: Outcome, note: str,
+                    now: dt.datetime, supervisor: bool = False) -> Case:
+        """Closed with an outcome: off the queue, and the resident's conversation is the
+        bot's again (the conversation's link to the case goes, if it is still this case)."""
+        def change(case: Case) -> str:
+            if case.status != "claimed" or (case.assignee != who and not supervisor):
+                raise NotAllowed(f"case {case_id} is not claimed by {who}")
+            case.status, case.outcome, case.closed_at = "closed", outcome, now
+            if note:
+                case.notes.append(note)
+            case.log(now, who, "close", outcome=outcome)
+            return "closed"
+
+        def extra(pipe: Pipeline, case: Case) -> None:
+            pipe.zrem(keys.OPEN_CASES, case_id)
+            pipe.eval(_UNLINK, 1, keys.conversation_case(case.conversation_id), case_id)
+        return await self._change(case_id, change, extra)
+
+    async def check_sla(self, now: dt.datetime, unclaimed_minutes: dict[str, float],
+                        reply_minutes: dict[str, float]) -> list[tuple[str, str]]:
+        """Cases past their SLA: unclaimed ones are escalated (once), claimed ones without a
+        reply go back to the queue. Returns (case id, what happened)."""
+        done = []
+        for case in await self.open_cases():
+            if case.status == "waiting" and not case.escalated and \
+                    now - case.created_at > dt.timedelta(minutes=unclaimed_minutes[case.priority]):
+                def escalate(c: Case) -> str:
+                    if c.status != "waiting" or c.escalated:
+                        raise NotAllowed("changed meanwhile")
+                    c.escalated = True
+                    c.log(now, "system", "escalate")
+                    return "escalated"
+                done.append((case.case_id, "escalated", escalate))
+            elif case.status == "claimed":
+                since = case.last_reply_at or case.claimed_at or case.created_at
+                if now - since > dt.timedelta(minutes=reply_minutes[case.priority]):
+                    def unclaim(c: Case, since: dt.datetime = since) -> str:
+                        if c.status != "claimed" or (c.last_reply_at or c.claimed_at) != since:
+                            raise NotAllowed("changed meanwhile")
+                        c.log(now, "system", "return", assignee=c.assignee)
+                        c.status, c.assignee, c.claimed_at = "waiting", None, None
+                        return "returned"
+                    done.append((case.case_id, "returned", unclaim))
+        happened = []
+        for case_id, what, change in done:
+            try:
+                await self._change(case_id, change)
+                happened.append((case_id, what))
+            except (NotAllowed, CaseMissing):
+                continue
+        return happened
 
     def open_case(self, pipe: Pipeline, case: Case) -> None:
         """Queue the writes that open a case on a transaction the caller executes."""
@@ -90,6 +223,13 @@ class HandoffQueue:
     async def case_of(self, conversation_id: str) -> str | None:
         value = await self.redis.get(keys.conversation_case(conversation_id))
         return None if value is None else str(value)
+
+
+# Removes a conversation's link to a case only if it still points to that case.
+_UNLINK = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
 
 
 def profile_json(facts: dict[str, Any]) -> dict[str, Any]:

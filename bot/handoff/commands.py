@@ -15,9 +15,8 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 app = typer.Typer(help="상담 요청(handoff cases).", no_args_is_help=True, add_completion=False)
 
 
-@app.command("list")
-def list_cases() -> None:
-    """Open cases, one JSON object per line, in queue order (priority, then waiting time)."""
+def _with_queue(command: str, work) -> None:  # type: ignore[no-untyped-def]
+    """Run `work(queue)` against the configured Redis; a one-line error when it is away."""
     from bot.handoff.cases import HandoffQueue
     from bot.store.connection import StoreUnavailable, connect
 
@@ -28,12 +27,35 @@ def list_cases() -> None:
             store = await connect(settings.redis_url, settings.resolve(settings.store.embedded_dir),
                                   settings.store.timeout_seconds)
         except StoreUnavailable as exc:
-            err.print(f"bokji cases list: {exc}", markup=False)
+            err.print(f"bokji cases {command}: {exc}", markup=False)
             raise typer.Exit(1) from None
         try:
-            for case in await HandoffQueue(store.client).open_cases():
-                sys.stdout.write(json.dumps(case.listing(), ensure_ascii=False) + "\n")
+            await work(HandoffQueue(store.client))
         finally:
             await store.close()
 
     asyncio.run(main())
+
+
+@app.command("list")
+def list_cases() -> None:
+    """Open cases, one JSON object per line, in queue order (priority, then waiting time)."""
+    async def work(queue) -> None:  # type: ignore[no-untyped-def]
+        for case in await queue.open_cases():
+            sys.stdout.write(json.dumps(case.listing(), ensure_ascii=False) + "\n")
+
+    _with_queue("list", work)
+
+
+@app.command("show")
+def show_case(case_id: str) -> None:
+    """One case as JSON: reason, profile, results, transcript (personal numbers masked),
+    notes and history."""
+    async def work(queue) -> None:  # type: ignore[no-untyped-def]
+        case = await queue.get(case_id)
+        if case is None:
+            err.print(f"bokji cases show: no case {case_id!r}", markup=False)
+            raise typer.Exit(1)
+        sys.stdout.write(case.model_dump_json(indent=2) + "\n")
+
+    _with_queue("show", work)

@@ -1,0 +1,123 @@
+"""The caseworker side of the queue on real Redis: claim races, release, close, SLA."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import secrets
+
+import pytest
+
+from bot.dialogue.runtime import Runtime
+from bot.handoff.cases import Case, CaseMissing, HandoffQueue, NotAllowed
+from bot.settings import get_settings
+from bot.store import keys
+
+pytestmark = pytest.mark.redis
+
+T0 = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC)
+
+
+async def open_case(runtime: Runtime, text: str = "죽고 싶어요") -> Case:
+    chat = f"handoff-{secrets.token_hex(6)}"
+    turn = await runtime.service.handle("console", chat, text)
+    assert turn.state.case_id
+    case = await runtime.service.queue.get(turn.state.case_id)
+    assert case is not None
+    return case
+
+
+async def test_of_many_simultaneous_claims_exactly_one_wins(runtime: Runtime) -> None:
+    case = await open_case(runtime)
+    queues = [HandoffQueue(runtime.store.client) for _ in range(20)]
+
+    async def claim(i: int) -> str | None:
+        try:
+            await queues[i].claim(case.case_id, f"worker{i}", T0)
+            return f"worker{i}"
+        except NotAllowed:
+            return None
+
+    winners = [w for w in await asyncio.gather(*(claim(i) for i in range(20))) if w]
+    assert len(winners) == 1
+    stored = await runtime.service.queue.get(case.case_id)
+    assert stored is not None and stored.status == "claimed" and stored.assignee == winners[0]
+    assert [h["action"] for h in stored.history] == ["claim"]
+
+
+async def test_only_the_assignee_releases_or_closes(runtime: Runtime) -> None:
+    queue = runtime.service.queue
+    case = await open_case(runtime)
+    await queue.claim(case.case_id, "kim", T0)
+    with pytest.raises(NotAllowed):
+        await queue.release(case.case_id, "lee", T0)
+    with pytest.raises(NotAllowed):
+        await queue.close(case.case_id, "lee", "helped", "", T0)
+    released = await queue.release(case.case_id, "kim", T0)
+    assert released.status == "waiting" and released.assignee is None
+    with pytest.raises(CaseMissing):
+        await queue.claim("no-such-case", "kim", T0)
+
+
+async def test_closing_takes_it_off_the_queue_and_gives_the_chat_back(runtime: Runtime) -> None:
+    queue = runtime.service.queue
+    case = await open_case(runtime)
+    await queue.claim(case.case_id, "kim", T0)
+    closed = await queue.close(case.case_id, "kim", "referred", "109 연결 확인", T0)
+    assert closed.status == "closed" and closed.outcome == "referred"
+    assert closed.notes == ["109 연결 확인"]
+    assert case.case_id not in {c.case_id for c in await queue.open_cases()}
+    assert await queue.case_of(case.conversation_id) is None
+    with pytest.raises(NotAllowed):
+        await queue.claim(case.case_id, "lee", T0)
+
+
+async def test_a_supervisor_reassigns(runtime: Runtime) -> None:
+    queue = runtime.service.queue
+    case = await open_case(runtime, "상담원 연결해 주세요")
+    await queue.claim(case.case_id, "kim", T0)
+    moved = await queue.reassign(case.case_id, "park", "supervisor", T0)
+    assert moved.assignee == "park"
+    assert moved.history[-1] == {"at": T0.isoformat(), "who": "supervisor",
+                                 "action": "reassign", "to": "park"}
+
+
+async def test_sla_escalates_unclaimed_and_returns_silent_claims(runtime: Runtime) -> None:
+    queue = runtime.service.queue
+    sla = get_settings().handoff
+    waiting = await open_case(runtime)                    # critical: 5 minutes unclaimed
+    claimed = await open_case(runtime, "전기가 끊겼어요 먹을 것도 없어요")  # high
+    await queue.claim(claimed.case_id, "kim", claimed.created_at)
+    early = claimed.created_at + dt.timedelta(minutes=4)
+    mine = {waiting.case_id, claimed.case_id}
+    assert [h for h in await queue.check_sla(early, sla.unclaimed_minutes, sla.reply_minutes)
+            if h[0] in mine] == []
+    late = claimed.created_at + dt.timedelta(minutes=61)
+    happened = [h for h in await queue.check_sla(late, sla.unclaimed_minutes,
+                                                 sla.reply_minutes) if h[0] in mine]
+    assert sorted(happened) == sorted([(waiting.case_id, "escalated"),
+                                       (claimed.case_id, "returned")])
+    again = [h for h in await queue.check_sla(late, sla.unclaimed_minutes, sla.reply_minutes)
+             if h[0] == waiting.case_id]
+    assert again == [], "escalated once"
+    back = await queue.get(claimed.case_id)
+    assert back is not None and back.status == "waiting" and back.assignee is None
+    events = await runtime.store.client.xrevrange(keys.HANDOFF_STREAM, count=50)
+    assert {"escalated", "returned"} <= {e[1]["event"] for e in events}
+
+
+async def test_cases_show_prints_the_whole_case(runtime: Runtime, redis_url: str) -> None:
+    from tests.cli import bokji
+
+    case = await open_case(runtime, "제 번호 010-1234-5678 인데 죽고 싶어요")
+    run = await asyncio.to_thread(bokji, "cases", "show", case.case_id,
+                                  env={"REDIS_URL": redis_url})
+    assert run.returncode == 0, run.stderr
+    shown = json.loads(run.stdout)
+    assert shown["case_id"] == case.case_id and shown["priority"] == "critical"
+    assert "010-1234-5678" not in run.stdout, "personal numbers stay masked"
+    missing = await asyncio.to_thread(bokji, "cases", "show", "nope",
+                                      env={"REDIS_URL": redis_url})
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "bokji cases show: no case 'nope'"
