@@ -4,12 +4,14 @@ API server (tests/fakes/botapi.py), real Redis, long polling, one worker in this
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import pytest
 
 from bot.channels.telegram.replies import USED
 from bot.channels.telegram.worker import CHANNEL
 from bot.dialogue.state import State
+from bot.handoff.cases import NotAllowed
 from bot.store import keys
 from bot.store.outbox import Outgoing, publish
 from tests.fakes.botapi import FakeBotAPI
@@ -269,3 +271,25 @@ async def test_a_resident_who_blocked_the_bot_is_not_retried(api, bot) -> None: 
     await bot.idle(chat, 2)
     assert texts(api, chat), "after unblocking, replies arrive again"
     assert not await bot.runtime.store.client.exists(keys.tg_chat(chat, "blocked"))
+
+
+async def test_a_caseworkers_reply_reaches_the_resident_on_telegram(api, bot) -> None:  # type: ignore[no-untyped-def]
+    chat = new_chat()
+    queue = bot.runtime.service.queue
+    api.push_message(chat, "남편이 때려요 무서워요")
+    await bot.idle(chat, 1)
+    case_id = await queue.case_of(f"{CHANNEL}:{chat}")
+    assert case_id is not None
+    now = dt.datetime.now(dt.UTC)
+    with pytest.raises(NotAllowed):
+        await queue.reply(case_id, "kim", "안녕하세요, 상담원 김입니다.", now)  # not claimed
+    await queue.claim(case_id, "kim", now)
+    before = len(api.messages(chat))
+    answer = "안녕하세요, 상담원 김입니다. 지금 안전한 곳에 계신가요?"
+    await queue.reply(case_id, "kim", answer, now)
+    await api.awaits_for(lambda: len(api.messages(chat)) == before + 1)
+    assert api.messages(chat)[-1].text.startswith("안녕하세요, 상담원 김입니다.")
+    transcript = await bot.runtime.service.conversations.transcript(f"{CHANNEL}:{chat}")
+    assert transcript[-1].role == "caseworker"
+    case = await queue.get(case_id)
+    assert case is not None and case.last_reply_at == now

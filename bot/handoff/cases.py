@@ -162,6 +162,33 @@ class HandoffQueue:
             pipe.eval(_UNLINK, 1, keys.conversation_case(case.conversation_id), case_id)
         return await self._change(case_id, change, extra)
 
+    async def reply(self, case_id: str, who: str, text: str, now: dt.datetime,
+                    transcript_max: int = 500) -> Case:
+        """A caseworker's answer: only the assignee's; into the case's and the conversation's
+        transcript (masked) and onto the resident's channel's outbound stream, in one
+        transaction, so what the caseworker sees as sent is what the resident receives."""
+        from bot.store.outbox import Outgoing, add
+
+        entry = Entry.now("caseworker", text)
+
+        def change(case: Case) -> str:
+            if case.status != "claimed" or case.assignee != who:
+                raise NotAllowed(f"case {case_id} is not claimed by {who}")
+            if not text.strip():
+                raise NotAllowed("an empty reply")
+            case.transcript.append(entry)
+            case.last_reply_at = now
+            case.log(now, who, "reply")
+            return "replied"
+
+        def extra(pipe: Pipeline, case: Case) -> None:
+            log_key = keys.transcript(case.conversation_id)
+            pipe.rpush(log_key, entry.model_dump_json())
+            pipe.ltrim(log_key, -transcript_max, -1)
+            add(pipe, case.channel, Outgoing(chat_id=case.chat_id, text=text,
+                                             source="caseworker", case_id=case_id))
+        return await self._change(case_id, change, extra)
+
     async def check_sla(self, now: dt.datetime, unclaimed_minutes: dict[str, float],
                         reply_minutes: dict[str, float]) -> list[tuple[str, str]]:
         """Cases past their SLA: unclaimed ones are escalated (once), claimed ones without a

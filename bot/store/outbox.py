@@ -11,6 +11,7 @@ from typing import Any
 
 import redis.asyncio as aredis
 from pydantic import BaseModel
+from redis.asyncio.client import Pipeline
 
 from bot.dialogue.state import QuickReply
 from bot.store import keys
@@ -31,8 +32,12 @@ class Outgoing(BaseModel):
         return cls.model_validate_json(fields["json"])
 
 
+def add(pipe: Pipeline | aredis.Redis, channel: str, message: Outgoing) -> Any:
+    """Queue a message for a resident, on a client or inside the caller's transaction."""
+    return pipe.xadd(keys.outbox_stream(channel), message.fields(),  # type: ignore[arg-type]
+                     maxlen=keys.HANDOFF_STREAM_MAXLEN, approximate=True)
+
+
 async def publish(redis: aredis.Redis, channel: str, message: Outgoing) -> str:
-    """Queue a message for a resident; the stream entry id."""
-    entry = await redis.xadd(keys.outbox_stream(channel), message.fields(),  # type: ignore[arg-type]
-                             maxlen=keys.HANDOFF_STREAM_MAXLEN, approximate=True)
-    return str(entry)
+    """Queue a message for a resident now; the stream entry id."""
+    return str(await add(redis, channel, message))
