@@ -10,6 +10,7 @@ from bot.channels.telegram.commands import telegram_command
 from bot.dialogue.commands import chat_command, stories_app
 from bot.eligibility.commands import app as rules_app
 from bot.handoff.commands import app as cases_app
+from bot.handoff.commands import caseworkers_app
 from bot.nlu.commands import app as nlu_app
 from bot.nlu.commands import train_command
 from bot.yamlio import Problem, Problems
@@ -20,6 +21,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(nlu_app, name="nlu")
 app.add_typer(stories_app, name="stories")
 app.add_typer(cases_app, name="cases")
+app.add_typer(caseworkers_app, name="caseworkers")
 app.command("train")(train_command)
 app.command("chat")(chat_command)
 app.command("telegram")(telegram_command)

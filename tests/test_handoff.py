@@ -121,3 +121,48 @@ async def test_cases_show_prints_the_whole_case(runtime: Runtime, redis_url: str
                                       env={"REDIS_URL": redis_url})
     assert missing.returncode == 1
     assert missing.stderr.strip() == "bokji cases show: no case 'nope'"
+
+
+# ---- accounts -----------------------------------------------------------------------------
+
+async def test_accounts_hash_passwords_and_disabled_ones_cannot_log_in(runtime: Runtime) -> None:
+    from bot.handoff.accounts import AccountError, Accounts
+
+    accounts = Accounts(runtime.store.client)
+    name = f"kim-{secrets.token_hex(3)}"
+    account = await accounts.add(name, "correct horse battery")
+    assert account.password_hash.startswith("$argon2id$")
+    assert "correct horse" not in (await runtime.store.client.hget(keys.ACCOUNTS, name))
+    assert (await accounts.verify(name, "correct horse battery")) is not None
+    assert await accounts.verify(name, "wrong password!!") is None
+    assert await accounts.verify("nobody-" + name, "correct horse battery") is None
+    with pytest.raises(AccountError):
+        await accounts.add(name, "another password")
+    with pytest.raises(AccountError):
+        await accounts.add(f"lee-{secrets.token_hex(3)}", "short")
+    await accounts.disable(name)
+    assert await accounts.verify(name, "correct horse battery") is None
+
+
+async def test_caseworkers_commands(redis_url: str) -> None:
+    from tests.cli import bokji
+
+    name = f"park-{secrets.token_hex(3)}"
+    env = {"REDIS_URL": redis_url}
+    added = await asyncio.to_thread(bokji, "caseworkers", "add", name, "--supervisor",
+                                    "--password-stdin", stdin="a long enough secret\n", env=env)
+    assert added.returncode == 0, added.stderr
+    again = await asyncio.to_thread(bokji, "caseworkers", "add", name, "--password-stdin",
+                                    stdin="a long enough secret\n", env=env)
+    assert again.returncode == 1
+    assert again.stderr.strip() == f"bokji caseworkers add: an account '{name}' exists already"
+    listed = await asyncio.to_thread(bokji, "caseworkers", "list", env=env)
+    mine = [json.loads(line) for line in listed.stdout.splitlines()
+            if json.loads(line)["name"] == name]
+    assert mine and mine[0]["role"] == "supervisor" and mine[0]["active"] is True
+    assert "argon2" not in listed.stdout
+    disabled = await asyncio.to_thread(bokji, "caseworkers", "disable", name, env=env)
+    assert disabled.returncode == 0
+    listed = await asyncio.to_thread(bokji, "caseworkers", "list", env=env)
+    assert any(json.loads(line) == {**mine[0], "active": False}
+               for line in listed.stdout.splitlines())

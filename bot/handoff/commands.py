@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -15,9 +16,10 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 app = typer.Typer(help="상담 요청(handoff cases).", no_args_is_help=True, add_completion=False)
 
 
-def _with_queue(command: str, work) -> None:  # type: ignore[no-untyped-def]
-    """Run `work(queue)` against the configured Redis; a one-line error when it is away."""
-    from bot.handoff.cases import HandoffQueue
+def _with_redis(command: str, work) -> None:  # type: ignore[no-untyped-def]
+    """Run `work(redis)` against the configured Redis; a one-line error when it is away or
+    the work is refused (AccountError)."""
+    from bot.handoff.accounts import AccountError
     from bot.store.connection import StoreUnavailable, connect
 
     settings = get_settings()
@@ -27,10 +29,13 @@ def _with_queue(command: str, work) -> None:  # type: ignore[no-untyped-def]
             store = await connect(settings.redis_url, settings.resolve(settings.store.embedded_dir),
                                   settings.store.timeout_seconds)
         except StoreUnavailable as exc:
-            err.print(f"bokji cases {command}: {exc}", markup=False)
+            err.print(f"bokji {command}: {exc}", markup=False)
             raise typer.Exit(1) from None
         try:
-            await work(HandoffQueue(store.client))
+            await work(store.client)
+        except AccountError as exc:
+            err.print(f"bokji {command}: {exc}", markup=False)
+            raise typer.Exit(1) from None
         finally:
             await store.close()
 
@@ -40,22 +45,78 @@ def _with_queue(command: str, work) -> None:  # type: ignore[no-untyped-def]
 @app.command("list")
 def list_cases() -> None:
     """Open cases, one JSON object per line, in queue order (priority, then waiting time)."""
-    async def work(queue) -> None:  # type: ignore[no-untyped-def]
-        for case in await queue.open_cases():
+    from bot.handoff.cases import HandoffQueue
+
+    async def work(redis) -> None:  # type: ignore[no-untyped-def]
+        for case in await HandoffQueue(redis).open_cases():
             sys.stdout.write(json.dumps(case.listing(), ensure_ascii=False) + "\n")
 
-    _with_queue("list", work)
+    _with_redis("cases list", work)
 
 
 @app.command("show")
 def show_case(case_id: str) -> None:
     """One case as JSON: reason, profile, results, transcript (personal numbers masked),
     notes and history."""
-    async def work(queue) -> None:  # type: ignore[no-untyped-def]
-        case = await queue.get(case_id)
+    from bot.handoff.cases import HandoffQueue
+
+    async def work(redis) -> None:  # type: ignore[no-untyped-def]
+        case = await HandoffQueue(redis).get(case_id)
         if case is None:
             err.print(f"bokji cases show: no case {case_id!r}", markup=False)
             raise typer.Exit(1)
         sys.stdout.write(case.model_dump_json(indent=2) + "\n")
 
-    _with_queue("show", work)
+    _with_redis("cases show", work)
+
+
+caseworkers_app = typer.Typer(help="상담원 계정.", no_args_is_help=True, add_completion=False)
+
+
+@caseworkers_app.command("add")
+def add_caseworker(
+    name: str,
+    supervisor: Annotated[bool, typer.Option("--supervisor", help="may see every case and "
+                                             "reassign")] = False,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password "
+                                                 "from stdin (scripts)")] = False,
+) -> None:
+    """Create an account; the password is asked for twice (hidden), never given as an
+    argument (it would stay in the shell history)."""
+    from bot.handoff.accounts import Accounts
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+
+    async def work(redis) -> None:  # type: ignore[no-untyped-def]
+        account = await Accounts(redis).add(name, password,
+                                            "supervisor" if supervisor else "caseworker")
+        err.print(f"added {account.role} {account.name}", markup=False)
+
+    _with_redis("caseworkers add", work)
+
+
+@caseworkers_app.command("list")
+def list_caseworkers() -> None:
+    """Accounts, one JSON object per line (name, role, active, created_at)."""
+    from bot.handoff.accounts import Accounts
+
+    async def work(redis) -> None:  # type: ignore[no-untyped-def]
+        for account in await Accounts(redis).all():
+            sys.stdout.write(json.dumps(account.public(), ensure_ascii=False) + "\n")
+
+    _with_redis("caseworkers list", work)
+
+
+@caseworkers_app.command("disable")
+def disable_caseworker(name: str) -> None:
+    """Stop an account from logging in (it stays in case histories)."""
+    from bot.handoff.accounts import Accounts
+
+    async def work(redis) -> None:  # type: ignore[no-untyped-def]
+        await Accounts(redis).disable(name)
+        err.print(f"disabled {name}", markup=False)
+
+    _with_redis("caseworkers disable", work)

@@ -19,6 +19,9 @@
   message (a caseworker's reply), read in order by the channel's workers. No TTL; trimmed to
   about the newest 100,000 entries.
 
+- `bokji:accounts` (hash): caseworker and supervisor accounts, name → JSON with an argon2id
+  password hash (`bot/handoff/accounts.py`). No TTL; disabled accounts are kept.
+
 Telegram channel (`bot/channels/telegram/`), `chat` being Telegram's chat id:
 - `bokji:tg:update:{update_id}` (string): this update was received (duplicates dropped).
   TTL `telegram.dedup_hours` (48 h; Telegram gives up redelivering after 24 h).
@@ -49,6 +52,7 @@ PREFIX = "bokji"
 HANDOFF_STREAM = f"{PREFIX}:handoff"
 HANDOFF_STREAM_MAXLEN = 100_000
 OPEN_CASES = f"{PREFIX}:cases:open"
+ACCOUNTS = f"{PREFIX}:accounts"
 
 
 def state(cid: str) -> str:
