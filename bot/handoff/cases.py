@@ -22,6 +22,7 @@ from redis.exceptions import WatchError
 
 from bot.store import keys
 from bot.store.conversations import Entry
+from bot.store.outbox import Outgoing, add
 
 Priority = Literal["critical", "high", "normal"]
 RANK = {"critical": 0, "high": 1, "normal": 2}
@@ -167,8 +168,6 @@ class HandoffQueue:
         """A caseworker's answer: only the assignee's; into the case's and the conversation's
         transcript (masked) and onto the resident's channel's outbound stream, in one
         transaction, so what the caseworker sees as sent is what the resident receives."""
-        from bot.store.outbox import Outgoing, add
-
         entry = Entry.now("caseworker", text)
 
         def change(case: Case) -> str:
@@ -193,34 +192,38 @@ class HandoffQueue:
                         reply_minutes: dict[str, float]) -> list[tuple[str, str]]:
         """Cases past their SLA: unclaimed ones are escalated (once), claimed ones without a
         reply go back to the queue. Returns (case id, what happened)."""
-        done = []
-        for case in await self.open_cases():
+        def due(case: Case) -> str | None:
             if case.status == "waiting" and not case.escalated and \
                     now - case.created_at > dt.timedelta(minutes=unclaimed_minutes[case.priority]):
-                def escalate(c: Case) -> str:
-                    if c.status != "waiting" or c.escalated:
-                        raise NotAllowed("changed meanwhile")
-                    c.escalated = True
-                    c.log(now, "system", "escalate")
-                    return "escalated"
-                done.append((case.case_id, "escalated", escalate))
-            elif case.status == "claimed":
+                return "escalated"
+            if case.status == "claimed":
                 since = case.last_reply_at or case.claimed_at or case.created_at
                 if now - since > dt.timedelta(minutes=reply_minutes[case.priority]):
-                    def unclaim(c: Case, since: dt.datetime = since) -> str:
-                        if c.status != "claimed" or (c.last_reply_at or c.claimed_at) != since:
-                            raise NotAllowed("changed meanwhile")
-                        c.log(now, "system", "return", assignee=c.assignee)
-                        c.status, c.assignee, c.claimed_at = "waiting", None, None
-                        return "returned"
-                    done.append((case.case_id, "returned", unclaim))
+                    return "returned"
+            return None
+
+        def act(case: Case) -> str:
+            event = due(case)  # decided again on the case as it is now, not as it was read
+            if event == "escalated":
+                case.escalated = True
+                case.log(now, "system", "escalate")
+            elif event == "returned":
+                case.log(now, "system", "return", assignee=case.assignee)
+                case.status, case.assignee, case.claimed_at = "waiting", None, None
+            else:
+                raise NotAllowed("no longer past its SLA")
+            return event
+
         happened = []
-        for case_id, what, change in done:
+        for case in await self.open_cases():
+            event = due(case)
+            if event is None:
+                continue
             try:
-                await self._change(case_id, change)
-                happened.append((case_id, what))
+                await self._change(case.case_id, act)
             except (NotAllowed, CaseMissing):
                 continue
+            happened.append((case.case_id, event))
         return happened
 
     def open_case(self, pipe: Pipeline, case: Case) -> None:

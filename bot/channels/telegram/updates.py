@@ -52,6 +52,12 @@ def chat_of(update: dict[str, Any]) -> int | None:
     return int(chat["id"]) if chat and "id" in chat else None
 
 
+def text_of(update: dict[str, Any]) -> str:
+    """A message's text from the raw JSON, for when it cannot be stored and read properly."""
+    message = update.get("message") or update.get("edited_message") or {}
+    return str(message.get("text") or "")
+
+
 def read(update: Update, me: Me) -> Inbound:
     base: dict[str, Any] = {"update_id": update.update_id,
                             "chat_id": update.effective_chat.id if update.effective_chat else 0}

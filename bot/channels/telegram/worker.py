@@ -116,8 +116,7 @@ class Worker:
     async def emergency(self, update: dict[str, Any]) -> None:
         """Redis is away, so the update cannot be stored (Telegram will send it again); a
         crisis still gets its hotline now, straight from this process."""
-        text = ((update.get("message") or update.get("edited_message") or {}).get("text")
-                or "")
+        text = tg.text_of(update)
         chat, update_id = tg.chat_of(update), update.get("update_id")
         if not text or chat is None or update_id in self._hotlined:
             return  # Telegram's redelivery of the same update gets it once
@@ -191,8 +190,7 @@ class Worker:
         del self._failures[raw]
         text = ""
         with contextlib.suppress(Exception):
-            update = json.loads(raw)
-            text = (update.get("message") or update.get("edited_message") or {}).get("text", "")
+            text = tg.text_of(json.loads(raw))
         hotline = self.service.dialogue.emergency(text) if text else None
         ops = [*(send_ops(chat, hotline) if hotline else []),
                *self._say(chat, self.wording().failed)]
@@ -263,20 +261,22 @@ class Worker:
         cid = f"{CHANNEL}:{chat}"
         if inbound.kind == "command":
             command = inbound.command
+            idle_days = self._days(self.settings.dialogue.idle_days)
             if command == "start":
-                notice = w.privacy_notice.format(idle_days=self._days(self.t_idle))
+                notice = w.privacy_notice.format(idle_days=idle_days)
                 await self._turn(chat, raw, [*ops, *self._say(chat, notice)], start=True)
             elif command == "reset":
                 await self._turn(chat, raw, ops, text="/reset", payload="restart")
             elif command == "human":
                 await self._turn(chat, raw, ops, text="/human", payload="menu:human")
             elif command == "privacy":
-                text = w.privacy.format(idle_days=self._days(self.t_idle),
+                text = w.privacy.format(idle_days=idle_days,
                                         mailbox_days=self._days(self.t.mailbox_days))
                 await self.mailbox.finish(chat, raw, [*ops, *self._say(chat, text)])
             elif command == "delete":
                 confirm = Reply(text=w.delete_confirm, choices=[
-                    _choice(w.delete_yes, DELETE_YES), _choice(w.delete_no, DELETE_NO)])
+                    QuickReply(label=w.delete_yes, payload=DELETE_YES),
+                    QuickReply(label=w.delete_no, payload=DELETE_NO)])
                 await self.mailbox.finish(chat, raw, [*ops, *send_ops(chat, confirm)])
             else:
                 await self.mailbox.finish(chat, raw, [*ops, *self._say(chat, w.help)])
@@ -447,10 +447,6 @@ class Worker:
 
     # ---- helpers -------------------------------------------------------------------------
 
-    @property
-    def t_idle(self) -> float:
-        return self.settings.dialogue.idle_days
-
     async def _telegram_call(self, call: Callable[[], Any]) -> None:
         try:
             await call()
@@ -468,7 +464,3 @@ class Worker:
     @staticmethod
     def _who(chat: int) -> str:
         return pseudonym(f"{CHANNEL}:{chat}")
-
-
-def _choice(label: str, payload: str) -> QuickReply:
-    return QuickReply(label=label, payload=payload)
