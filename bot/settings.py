@@ -107,6 +107,13 @@ class HandoffSettings(BaseModel):
     unclaimed_minutes: dict[str, float] = {"critical": 5, "high": 30, "normal": 240}
     # A claimed case with no reply for this long goes back to the queue.
     reply_minutes: dict[str, float] = {"critical": 10, "high": 60, "normal": 480}
+    # A closed case is kept this long for the record, then Redis drops it.
+    closed_retention_days: float = Field(365, gt=0)
+    # How often the SLA check runs (one process at a time does it, under a lease).
+    check_seconds: float = Field(30, gt=0)
+    # A Telegram chat (the caseworkers' group) told of every new critical case and every
+    # escalation; none when empty. Its bot token is TELEGRAM_BOT_TOKEN, as the channel's.
+    notify_chat_id: str = ""
 
 
 class Settings(BaseModel):

@@ -9,7 +9,8 @@ import datetime as dt
 import pytest
 import pytest_asyncio
 
-from bot.dialogue.stories import LoadedStory, check_step, load_stories
+from bot.channels.telegram.worker import CHANNEL
+from bot.dialogue.stories import LoadedStory, caseworker_step, check_step, load_stories
 from bot.settings import get_settings
 from tests.fakes.botapi import FakeBotAPI
 from tests.telegram_helpers import first_update_id, new_chat, running_worker
@@ -40,28 +41,45 @@ def _param(story: LoadedStory):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("story", [_param(s) for s in STORIES])
 async def test_story_through_telegram(story: LoadedStory, fake: FakeBotAPI, telegram,  # type: ignore[no-untyped-def]
                                       dialogue) -> None:
-    if any(not step.user.strip() for step in story.story.steps):
+    if any(step.user is not None and not step.user.strip() for step in story.story.steps):
         pytest.skip("Telegram cannot send an empty message")
     dialogue.today = (lambda: story.story.date) if story.story.date else dt.date.today
     chat = new_chat()
+    service = telegram.runtime.service
     problems: list[str] = []
     fake.push_message(chat, "/start")
-    await telegram.idle(chat, 1)
-    for i, step in enumerate(story.story.steps, 1):
-        seen = len(fake.messages(chat))
-        keyboard = next((m for m in reversed(fake.messages(chat)) if m.buttons), None)
-        choices = [data for row in keyboard.buttons for _, data in row] if keyboard else []
-        text = step.user.replace("\n", " ")
-        if text.strip().isdigit() and 1 <= int(text) <= len(choices):
-            fake.push_callback(chat, keyboard.message_id, choices[int(text) - 1])  # type: ignore[union-attr]
-        else:
-            fake.push_message(chat, text)
-        await telegram.idle(chat, i + 1)
-        turn = telegram.turns[chat][i]
-        sent = fake.messages(chat)[seen:]
-        said = "\n".join(m.text + "\n" + "  ".join(label for row in m.buttons for label, _ in row)
-                         for m in sent)
-        assert [m.text for m in sent] == [r.text for r in turn.replies], \
-            f"step {i}: Telegram got other messages than the turn's replies"
-        problems += [f"step {i} ({step.user!r}): {p}" for p in check_step(step, turn, said)]
+    turns = 1
+    await telegram.idle(chat, turns)
+    try:
+        for i, step in enumerate(story.story.steps, 1):
+            seen = len(fake.messages(chat))
+            if step.user is None:
+                # the caseworker acts; their reply (or the closing notice) reaches the resident
+                await caseworker_step(service.queue, dialogue.closed(), f"{CHANNEL}:{chat}",
+                                      step)
+                await fake.awaits_for(lambda: len(fake.messages(chat)) == seen + 1,  # noqa: B023
+                                      what=f"step {i}: the caseworker's message on Telegram")
+                expected = step.caseworker or dialogue.closed().text
+                assert fake.messages(chat)[-1].text == expected
+                continue
+            keyboard = next((m for m in reversed(fake.messages(chat)) if m.buttons), None)
+            choices = [data for row in keyboard.buttons for _, data in row] if keyboard else []
+            text = step.user.replace("\n", " ")
+            if text.strip().isdigit() and 1 <= int(text) <= len(choices):
+                fake.push_callback(chat, keyboard.message_id, choices[int(text) - 1])  # type: ignore[union-attr]
+            else:
+                fake.push_message(chat, text)
+            turns += 1
+            await telegram.idle(chat, turns)
+            turn = telegram.turns[chat][turns - 1]
+            sent = fake.messages(chat)[seen:]
+            said = "\n".join(m.text + "\n" + "  ".join(label for row in m.buttons
+                                                        for label, _ in row) for m in sent)
+            assert [m.text for m in sent] == [r.text for r in turn.replies], \
+                f"step {i}: Telegram got other messages than the turn's replies"
+            problems += [f"step {i} ({step.user!r}): {p}" for p in check_step(step, turn, said)]
+    finally:
+        case_id = await service.queue.case_of(f"{CHANNEL}:{chat}")
+        if case_id is not None:
+            await service.queue.discard(case_id)
     assert not problems, "\n".join(problems)

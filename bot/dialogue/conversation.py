@@ -21,13 +21,14 @@ from typing import Any
 from bot.dialogue import answers, present
 from bot.dialogue.hotlines import hotline_text
 from bot.dialogue.responses import Question, Responses
-from bot.dialogue.state import CaseRequest, QuickReply, Reply, State, Turn
+from bot.dialogue.state import CaseRequest, OpenCase, QuickReply, Reply, State, Turn
 from bot.eligibility.explain import reasons, show
 from bot.eligibility.questions import rank_missing
 from bot.eligibility.rulebook import Evaluation, InputError, RuleSet
 from bot.nlu.model import NLU, Parse
 from bot.settings import DialogueSettings, HandoffSettings
 
+RANK = {"critical": 0, "high": 1, "normal": 2}
 SHORT = 20  # steering words count only in messages this short ("왜요?", "뒤로 갈래요")
 POPULAR = ["basic_pension", "livelihood_benefit", "child_allowance", "emergency_welfare"]
 INTENTS_WITH_TOPIC = ("benefit_info", "how_to_apply")
@@ -86,6 +87,38 @@ class Dialogue:
                     intent=parse.intent, urgent=parse.urgent, crisis_type=parse.crisis_type,
                     benefits=out.benefits)
 
+    def waiting(self, state: State | None, text: str, case: OpenCase) -> Turn:
+        """A message while the resident's case is open: it goes to the caseworker, and the bot
+        only says where they stand (place in line, usual wait; the hotline again when the
+        case is critical) or, once a person has the case, keeps out of their conversation.
+        A crisis still gets its hotline first, and raises a lower-priority case."""
+        st = (state or State()).model_copy(deep=True)
+        st.turns += 1
+        st.offered = []  # a typed "1" now goes to the caseworker, not to an old menu
+        out = _Out()
+        m = self.responses().messages
+        parse = self.nlu.parse(text)
+        priority, reason = case.priority, case.reason
+        if parse.urgent:
+            assert parse.crisis_type is not None
+            out.say(hotline_text(m.urgent, parse), f"hotline:{parse.crisis_type}")
+            raised = self.priorities.get(parse.crisis_type, "high")
+            if RANK[raised] < RANK[priority]:
+                priority, reason = raised, parse.crisis_type  # type: ignore[assignment]
+                out.case = CaseRequest(priority=priority, reason=reason)  # type: ignore[arg-type]
+                out.actions.append(f"handoff:raised:{priority}")
+        if case.status == "waiting":
+            out.say(present.fill(m.human.waiting, position=case.position,
+                                 minutes=max(1, round(case.minutes))), "handoff:waiting")
+            if priority == "critical" and not parse.urgent:
+                out.say(getattr(m.human.reminder, reason))
+        else:
+            out.actions.append("handoff:relay")
+            if parse.urgent:
+                out.say(m.human.relayed)
+        return Turn(replies=out.replies, actions=out.actions, state=st, case=out.case,
+                    intent=parse.intent, urgent=parse.urgent, crisis_type=parse.crisis_type)
+
     def start(self, state: State | None) -> Turn:
         """The greeting a channel shows when a resident arrives (/start, a new console)."""
         st = (state or State()).model_copy(deep=True)
@@ -122,6 +155,12 @@ class Dialogue:
         if not parse.urgent:
             return None
         return Reply(text=hotline_text(self.responses().messages.urgent, parse))
+
+    def closed(self) -> Reply:
+        """What the resident is sent when the caseworker closes their case: the bot is back,
+        with its menu."""
+        r = self.responses().messages
+        return Reply(text=r.human.closed, choices=self._menu(r))
 
     def greeting(self) -> Reply:
         r = self.responses().messages

@@ -7,6 +7,7 @@ and line, and a running bot keeps the last good wording (see `ResponsesRegistry`
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -98,9 +99,28 @@ class HowToApply(_Strict):
     ask_which: str
 
 
+class Reminder(_Strict):
+    suicide: str
+    abuse: str
+    livelihood: str
+    request: str
+
+
 class Human(_Strict):
     opened: str
     already: str
+    waiting: str
+    reminder: Reminder
+    relayed: str
+    closed: str
+
+    @model_validator(mode="after")
+    def _placeholders(self) -> Human:
+        unknown = set(re.findall(r"{(\w*)}", self.waiting)) - {"position", "minutes"}
+        if unknown:
+            raise ValueError(f"waiting: unknown placeholders {sorted(unknown)} "
+                             "(known: position, minutes)")
+        return self
 
 
 class HotlineText(_Strict):

@@ -53,5 +53,6 @@ async def build_runtime(settings: Settings, dialogue: Dialogue | None = None,
     d, s = settings.dialogue, settings.store
     conversations = Conversations(store, d.idle_days, d.transcript_max, s.lock_seconds,
                                   s.lock_wait_seconds)
-    return Runtime(Service(dialogue, conversations, HandoffQueue(store.client)), store)
+    return Runtime(Service(dialogue, conversations, HandoffQueue(store.client, settings.handoff)),
+                   store)
 

@@ -15,8 +15,15 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
 
 from bot.dialogue.conversation import Dialogue
-from bot.dialogue.state import State, Turn
-from bot.handoff.cases import Case, HandoffQueue, new_case_id, profile_json
+from bot.dialogue.state import OpenCase, State, Turn
+from bot.handoff.cases import (
+    Case,
+    CaseMissing,
+    HandoffQueue,
+    NotAllowed,
+    new_case_id,
+    profile_json,
+)
 from bot.privacy import pseudonym
 from bot.store.connection import UNAVAILABLE
 from bot.store.conversations import Busy, Conversations, Entry
@@ -54,6 +61,16 @@ class Service:
         try:
             async with self.conversations.lock(cid):
                 state = await self.conversations.load(cid, State)
+                open_id = await self.queue.case_of(cid)
+                if state is not None and state.case_id is not None and open_id is None:
+                    # the caseworker closed it: the bot answers again, and a typed "1" picks
+                    # from the menu the closing notice showed
+                    state.case_id = None
+                    state.offered = self.dialogue.closed().choices
+                if open_id is not None and record_resident:
+                    routed = await self._to_case(cid, open_id, state, text, extra)
+                    if routed is not None:
+                        return routed
                 turn: Turn = step(state)
                 if turn.state.started_at is None:
                     turn.state.started_at = dt.datetime.now(dt.UTC)
@@ -81,6 +98,37 @@ class Service:
         except (*UNAVAILABLE, RedisError) as exc:
             log.error("store unavailable conv=%s: %s", pseudonym(cid), type(exc).__name__)
             return self.dialogue.offline(text)
+
+    async def _to_case(self, cid: str, case_id: str, state: State | None, text: str,
+                       extra: Extra | None) -> Turn | None:
+        """The message goes to the resident's open case (None: it closed meanwhile, and the
+        bot answers). The conversation's writes ride on the case's transaction."""
+        case = await self.queue.get(case_id)
+        if case is None or case.status == "closed":
+            return None
+        position, minutes = await self.queue.place(case) if case.status == "waiting" \
+            else (0, 0.0)
+        turn = self.dialogue.waiting(state, text, OpenCase(
+            status=case.status, priority=case.priority, reason=case.reason,
+            position=position, minutes=minutes))
+        turn.state.case_id = case_id
+        if turn.state.started_at is None:
+            turn.state.started_at = dt.datetime.now(dt.UTC)
+        entries = self._entries(text, turn, True)
+
+        def writes(pipe: Pipeline) -> None:
+            self.conversations.writes(pipe, cid, turn.state, entries)
+            if extra is not None:
+                extra(pipe, turn)
+        try:
+            await self.queue.add_messages(case_id, entries, dt.datetime.now(dt.UTC),
+                                          turn.case, writes)
+        except (NotAllowed, CaseMissing):
+            return None
+        turn.stored = True
+        log.info("turn conv=%s to case urgent=%s actions=%s", pseudonym(cid), turn.urgent,
+                 ",".join(turn.actions))
+        return turn
 
     @staticmethod
     def _entries(text: str, turn: Turn, record_resident: bool) -> list[Entry]:

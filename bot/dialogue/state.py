@@ -35,6 +35,16 @@ class CaseRequest(BaseModel):
     reason: Literal["suicide", "abuse", "livelihood", "request"]
 
 
+class OpenCase(BaseModel):
+    """The resident's open case as the dialogue needs it to answer while a person has it."""
+
+    status: Literal["waiting", "claimed"]
+    priority: Priority
+    reason: Literal["suicide", "abuse", "livelihood", "request"]
+    position: int = 1          # among the waiting cases, 1 = next
+    minutes: float = 0         # what residents of this priority recently waited
+
+
 class State(BaseModel):
     version: int = 1
     mode: Mode = "idle"

@@ -29,9 +29,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.channels.console import choices_line, run
-from bot.dialogue.state import Turn
+from bot.channels.console import CHANNEL, plain
+from bot.dialogue.service import Service
+from bot.dialogue.state import Reply, Turn
 from bot.eligibility.profile import BENEFIT_IDS
+from bot.handoff.cases import HandoffQueue, NotAllowed, Outcome
 from bot.nlu.data import INTENTS
 from bot.nlu.model import NLU
 from bot.settings import Settings
@@ -39,8 +41,14 @@ from bot.yamlio import Problem, Problems, load_file, pos_of, validate, yaml_file
 
 
 class Step(BaseModel):
+    """A resident's message and what the bot must do with it; or (`caseworker`, `close`) what
+    the caseworker who has the resident's case does, so a story can follow a handoff through
+    to the bot taking over again."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    user: str
+    user: str | None = None
+    caseworker: str | None = None   # claims the open case if it waits, then replies this
+    close: Outcome | None = None    # closes the case with this outcome
     bot: list[str] = []
     not_: list[str] = Field(default=[], alias="not")
     says: list[str] = []
@@ -63,6 +71,13 @@ class Story(BaseModel):
 class StoriesFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     stories: list[Story]
+
+
+STORY_CASEWORKER = "story-caseworker"
+
+
+class StoryError(Exception):
+    """A caseworker step that cannot be done (no open case)."""
 
 
 @dataclass
@@ -106,6 +121,13 @@ def load_stories(paths: list[Path]) -> list[LoadedStory]:
 
 def _step_problems(step: Step) -> list[str]:
     out = []
+    kinds = [k for k in ("user", "caseworker", "close") if getattr(step, k) is not None]
+    if len(kinds) != 1:
+        out.append("a step is one of user, caseworker or close "
+                   f"(this one has {', '.join(kinds) or 'none'})")
+    elif step.user is None and (step.bot or step.not_ or step.says or step.eligible
+                                or step.not_eligible or step.intent or step.urgent is not None):
+        out.append("only a user step has checks (bot, not, says, eligible, intent, urgent)")
     if step.intent is not None and step.intent not in INTENTS:
         out.append(f"intent {step.intent!r} is not one of the contract's intents")
     for bid in [*step.eligible, *step.not_eligible]:
@@ -162,33 +184,56 @@ async def run_stories(settings: Settings, nlu: NLU, stories: list[LoadedStory],
     return results
 
 
+async def caseworker_step(queue: HandoffQueue, closed_notice: Reply, cid: str,
+                          step: Step) -> None:
+    """What a story's caseworker does to the conversation's open case (a caseworker on the
+    dashboard does the same through the same queue)."""
+    case_id = await queue.case_of(cid)
+    if case_id is None:
+        raise StoryError(f"no open case to {'reply to' if step.caseworker else 'close'}")
+    now = dt.datetime.now(dt.UTC)
+    case = await queue.get(case_id)
+    if case is not None and case.status == "waiting":
+        await queue.claim(case_id, STORY_CASEWORKER, now)
+    if step.caseworker is not None:
+        await queue.reply(case_id, STORY_CASEWORKER, step.caseworker, now)
+    elif step.close is not None:
+        await queue.close(case_id, STORY_CASEWORKER, step.close, "story", now,
+                          notice=closed_notice)
+
+
 async def _run_one(runtime, loaded: LoadedStory) -> StoryResult:  # type: ignore[no-untyped-def]
+    """Step by step through the service as the console channel drives it, rendered as the
+    console renders it; caseworker steps act on the case between two messages."""
     story = loaded.story
     service = runtime.service
     service.dialogue.today = (lambda: story.date) if story.date else dt.date.today
     chat_id = f"story-{secrets.token_hex(6)}"
-    turns: list[Turn] = []
-    texts: list[str] = []
-
-    def on_turn(turn: Turn) -> None:
-        turns.append(turn)
-        lines = []
-        for reply in turn.replies:
-            lines.append(reply.text)
-            if reply.choices:
-                lines.append(choices_line(reply))
-        texts.append("\n".join(lines))
-
-    stdin = io.StringIO("".join(step.user.replace("\n", " ") + "\n" for step in story.steps))
+    cid = f"{CHANNEL}:{chat_id}"
+    result = StoryResult(loaded)
     try:
-        await run(service, chat_id, stdin, io.StringIO(), interactive=False, on_turn=on_turn)
+        await service.start(CHANNEL, chat_id)
+        for i, step in enumerate(story.steps, 1):
+            if step.user is None:
+                try:
+                    await caseworker_step(service.queue, closed_notice(service), cid, step)
+                except (StoryError, NotAllowed) as exc:
+                    result.problems.append(f"step {i} (caseworker): {exc}")
+                    break
+                continue
+            turn = await service.handle(CHANNEL, chat_id, step.user.replace("\n", " "))
+            out = io.StringIO()
+            plain(turn, out)
+            result.turns.append(turn)
+            for problem in check_step(step, turn, out.getvalue()):
+                result.problems.append(f"step {i} ({step.user!r}): {problem}")
     finally:
-        await service.conversations.delete(f"console:{chat_id}")
-    result = StoryResult(loaded, turns=turns[1:])
-    for i, step in enumerate(story.steps):
-        if i + 1 >= len(turns):
-            result.problems.append(f"step {i + 1}: no reply")
-            break
-        for problem in check_step(step, turns[i + 1], texts[i + 1]):
-            result.problems.append(f"step {i + 1} ({step.user!r}): {problem}")
+        case_id = await service.queue.case_of(cid)
+        if case_id is not None:  # a story's case must not wait in a real caseworker's queue
+            await service.queue.discard(case_id)
+        await service.conversations.delete(cid)
     return result
+
+
+def closed_notice(service: Service) -> Reply:
+    return service.dialogue.closed()

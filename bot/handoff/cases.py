@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+import statistics
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -20,12 +21,16 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
+from bot.dialogue.state import CaseRequest, Reply
+from bot.settings import HandoffSettings
 from bot.store import keys
 from bot.store.conversations import Entry
 from bot.store.outbox import Outgoing, add
 
 Priority = Literal["critical", "high", "normal"]
 RANK = {"critical": 0, "high": 1, "normal": 2}
+CASE_TRANSCRIPT_MAX = 300   # entries a case keeps (the conversation's own log is separate)
+WAIT_SAMPLES = 50           # recent claim waits kept per priority for the resident's estimate
 
 
 class Case(BaseModel):
@@ -83,8 +88,9 @@ Outcome = Literal["helped", "referred", "no_contact", "not_needed"]
 
 
 class HandoffQueue:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, policy: HandoffSettings | None = None) -> None:
         self.redis = redis
+        self.policy = policy or HandoffSettings()
 
     async def _change(self, case_id: str, change: Callable[[Case], str],
                       extra: Callable[[Pipeline, Case], None] | None = None) -> Case:
@@ -103,7 +109,8 @@ class HandoffQueue:
                     event = change(case)
                     pipe.multi()
                     pipe.hset(key, mapping={"json": case.model_dump_json(),
-                                            "status": case.status})
+                                            "status": case.status,
+                                            "priority": case.priority})
                     pipe.xadd(keys.HANDOFF_STREAM, {"event": event, "case_id": case_id,
                                                     "priority": case.priority},
                               maxlen=keys.HANDOFF_STREAM_MAXLEN, approximate=True)
@@ -122,7 +129,13 @@ class HandoffQueue:
             case.status, case.assignee, case.claimed_at = "claimed", who, now
             case.log(now, who, "claim")
             return "claimed"
-        return await self._change(case_id, change)
+
+        def extra(pipe: Pipeline, case: Case) -> None:
+            # how long residents waited, for the next resident's "보통 N분" (never a promise)
+            waited = max(0.0, (now - case.created_at).total_seconds())
+            pipe.lpush(keys.claim_waits(case.priority), f"{waited:.0f}")
+            pipe.ltrim(keys.claim_waits(case.priority), 0, WAIT_SAMPLES - 1)
+        return await self._change(case_id, change, extra)
 
     async def release(self, case_id: str, who: str, now: dt.datetime,
                       supervisor: bool = False) -> Case:
@@ -146,12 +159,16 @@ class HandoffQueue:
         return await self._change(case_id, change)
 
     async def close(self, case_id: str, who: str, outcome: Outcome, note: str,
-                    now: dt.datetime, supervisor: bool = False) -> Case:
+                    now: dt.datetime, supervisor: bool = False,
+                    notice: Reply | None = None) -> Case:
         """Closed with an outcome: off the queue, and the resident's conversation is the
-        bot's again (the conversation's link to the case goes, if it is still this case)."""
+        bot's again (the conversation's link to the case goes, if it is still this case).
+        `notice` (`Dialogue.closed()`) tells the resident, through their channel."""
         def change(case: Case) -> str:
             if case.status != "claimed" or (case.assignee != who and not supervisor):
                 raise NotAllowed(f"case {case_id} is not claimed by {who}")
+            if not note.strip():
+                raise NotAllowed("a close needs a note")
             case.status, case.outcome, case.closed_at = "closed", outcome, now
             if note:
                 case.notes.append(note)
@@ -161,7 +178,68 @@ class HandoffQueue:
         def extra(pipe: Pipeline, case: Case) -> None:
             pipe.zrem(keys.OPEN_CASES, case_id)
             pipe.eval(_UNLINK, 1, keys.conversation_case(case.conversation_id), case_id)
+            pipe.expire(keys.case(case_id), keys.days(self.policy.closed_retention_days))
+            if notice is not None:
+                add(pipe, case.channel, Outgoing(chat_id=case.chat_id, text=notice.text,
+                                                 choices=notice.choices, source="system",
+                                                 case_id=case_id))
         return await self._change(case_id, change, extra)
+
+    async def discard(self, case_id: str) -> None:
+        """Remove a case that was never a resident's (a story's, a benchmark's): off the queue
+        and gone, with an event so an open dashboard drops it."""
+        raw = await self.redis.hget(keys.case(case_id), "json")
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(keys.OPEN_CASES, case_id)
+            pipe.delete(keys.case(case_id))
+            if raw is not None:
+                cid = Case.model_validate_json(raw).conversation_id
+                pipe.eval(_UNLINK, 1, keys.conversation_case(cid), case_id)
+            pipe.xadd(keys.HANDOFF_STREAM, {"event": "discarded", "case_id": case_id},
+                      maxlen=keys.HANDOFF_STREAM_MAXLEN, approximate=True)
+            await pipe.execute()
+
+    async def add_messages(self, case_id: str, entries: list[Entry], now: dt.datetime,
+                           raise_to: CaseRequest | None = None,
+                           extra: Callable[[Pipeline], None] | None = None) -> Case:
+        """A resident's message (and the bot's holding reply) while a person has the case:
+        onto the case's transcript, in one transaction with the conversation's own writes
+        (`extra`). A crisis in a lower-priority case raises it, moving it up the queue."""
+        def change(case: Case) -> str:
+            if case.status == "closed":
+                raise NotAllowed(f"case {case_id} is closed")
+            case.transcript = [*case.transcript, *entries][-CASE_TRANSCRIPT_MAX:]
+            if raise_to is not None and RANK[raise_to.priority] < RANK[case.priority]:
+                case.log(now, "system", "raise", **{"from": case.priority,
+                                                    "to": raise_to.priority,
+                                                    "reason": raise_to.reason})
+                case.priority, case.reason = raise_to.priority, raise_to.reason
+                return "raised"
+            return "message"
+
+        def more(pipe: Pipeline, case: Case) -> None:
+            pipe.zadd(keys.OPEN_CASES, {case_id: queue_score(case.priority, case.created_at)},
+                      xx=True)
+            if extra is not None:
+                extra(pipe)
+        return await self._change(case_id, change, more)
+
+    async def place(self, case: Case) -> tuple[int, float]:
+        """Where a waiting case stands: its place among the waiting cases (1 = next) and the
+        minutes residents of its priority recently waited (the SLA target until there are a
+        few claims to go by), for what the resident is told."""
+        ids = await self.redis.zrange(keys.OPEN_CASES, 0, queue_score(case.priority,
+                                      case.created_at), byscore=True)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for other in ids:
+                pipe.hget(keys.case(other), "status")
+            pipe.lrange(keys.claim_waits(case.priority), 0, -1)
+            *statuses, waits = await pipe.execute()
+        ahead = sum(1 for other, status in zip(ids, statuses, strict=True)
+                    if status == "waiting" and other != case.case_id)
+        sla = self.policy.unclaimed_minutes[case.priority]
+        minutes = statistics.median(float(w) for w in waits) / 60 if len(waits) >= 3 else sla
+        return ahead + 1, max(1.0, minutes)
 
     async def reply(self, case_id: str, who: str, text: str, now: dt.datetime,
                     transcript_max: int = 500) -> Case:

@@ -67,14 +67,19 @@ class Conversations:
                      extra: Callable[[Pipeline], None] | None = None) -> None:
         """State, transcript lines and any extra writes (a handoff case) in one transaction."""
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(keys.state(cid), state.model_dump_json(), ex=self.ttl)
-            if entries:
-                pipe.rpush(keys.transcript(cid), *(e.model_dump_json() for e in entries))
-                pipe.ltrim(keys.transcript(cid), -self.transcript_max, -1)
-                pipe.expire(keys.transcript(cid), self.ttl)
+            self.writes(pipe, cid, state, entries)
             if extra is not None:
                 extra(pipe)
             await pipe.execute()
+
+    def writes(self, pipe: Pipeline, cid: str, state: BaseModel, entries: list[Entry]) -> None:
+        """The turn's writes, queued on a transaction someone else executes (a handoff case's,
+        when the resident's message goes to a caseworker)."""
+        pipe.set(keys.state(cid), state.model_dump_json(), ex=self.ttl)
+        if entries:
+            pipe.rpush(keys.transcript(cid), *(e.model_dump_json() for e in entries))
+            pipe.ltrim(keys.transcript(cid), -self.transcript_max, -1)
+            pipe.expire(keys.transcript(cid), self.ttl)
 
     async def transcript(self, cid: str) -> list[Entry]:
         return [Entry.model_validate_json(x)

@@ -11,8 +11,23 @@
 - `bokji:conv:{cid}:case` (string): the open case of the conversation, so a second crisis
   message joins it. No TTL while the case is open.
 - `bokji:case:{case_id}` (hash): a handoff case: reason, priority, profile, results,
-  transcript. No TTL while open: a case is never dropped (issue 6 sets retention once closed).
+  transcript, notes, history. No TTL while open: an open case is never dropped; once closed,
+  TTL `handoff.closed_retention_days` (365 days).
 - `bokji:cases:open` (sorted set): open case ids, scored by priority, then time. No TTL.
+- `bokji:cases:waits:{priority}` (list): seconds the latest 50 claimed cases of a priority
+  waited, for the estimate a waiting resident is told. No TTL (bounded by its length).
+- `bokji:audit` (stream): who did what to which case and when (every view, claim, reply,
+  close, login), append-only: never trimmed, no TTL. Holds no message text.
+- `bokji:web:session:{sid}` (hash): a dashboard login. TTL `web.idle_minutes` (30 min),
+  renewed by every request, so an idle session ends by itself; deleted at logout.
+- `bokji:web:login:{name}` and `bokji:web:login-ip:{address}` (counters): failed logins in the
+  current window. TTL `web.login_window_minutes` (15 min).
+- `bokji:handoff:watch` (string): lease of the one process running the SLA check and the
+  caseworker notices. TTL `store.lock_seconds`.
+- `bokji:handoff:notified` (string): id of the last handoff-stream entry the notices covered.
+  No TTL (the position must survive restarts).
+- `bokji:console:{chat}:cursor` (string): id of the last caseworker message the console chat
+  printed. TTL `dialogue.idle_days`.
 - `bokji:handoff` (stream): one entry per case event for the caseworker side. No TTL;
   trimmed to about the newest 100,000 entries.
 - `bokji:outbox:{channel}` (stream): messages to residents that do not answer their own
@@ -53,6 +68,26 @@ HANDOFF_STREAM = f"{PREFIX}:handoff"
 HANDOFF_STREAM_MAXLEN = 100_000
 OPEN_CASES = f"{PREFIX}:cases:open"
 ACCOUNTS = f"{PREFIX}:accounts"
+AUDIT = f"{PREFIX}:audit"
+HANDOFF_WATCH = f"{PREFIX}:handoff:watch"
+HANDOFF_NOTIFIED = f"{PREFIX}:handoff:notified"
+
+
+def claim_waits(priority: str) -> str:
+    return f"{PREFIX}:cases:waits:{priority}"
+
+
+def web_session(sid: str) -> str:
+    return f"{PREFIX}:web:session:{sid}"
+
+
+def web_login_failures(who: str, by: str = "login") -> str:
+    """`by`: login (an account name) or login-ip (a client address)."""
+    return f"{PREFIX}:web:{by}:{who}"
+
+
+def console_cursor(chat: str) -> str:
+    return f"{PREFIX}:console:{chat}:cursor"
 
 
 def state(cid: str) -> str:
@@ -108,3 +143,8 @@ def conversation_keys(cid: str) -> list[str]:
 
 def idle_seconds(idle_days: float) -> int:
     return int(idle_days * 86400)
+
+
+def days(n: float) -> int:
+    """A TTL in seconds."""
+    return int(n * 86400)
