@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup model chat test lint check-rules rules-test bench clean
+.PHONY: setup model chat dashboard test lint check-rules rules-test bench clean
 
 setup: $(STAMP)
 
@@ -23,6 +23,11 @@ $(STAMP): pyproject.toml
 # The console chat, on the embedded Redis unless REDIS_URL is set (data in var/redis).
 chat: model
 	$(BIN)/bokji chat
+
+# The caseworker dashboard on http://localhost:8080 (same Redis as `make chat`). Add an
+# account first: .venv/bin/bokji caseworkers add NAME [--supervisor]
+dashboard: setup
+	$(BIN)/bokji dashboard
 
 test: model
 	$(BIN)/ruff check .

@@ -13,6 +13,7 @@ from bot.handoff.commands import app as cases_app
 from bot.handoff.commands import caseworkers_app
 from bot.nlu.commands import app as nlu_app
 from bot.nlu.commands import train_command
+from bot.web.commands import dashboard
 from bot.yamlio import Problem, Problems
 
 app = typer.Typer(help="복지 길잡이 (bokji-bot)", no_args_is_help=True, add_completion=False,
@@ -25,6 +26,7 @@ app.add_typer(caseworkers_app, name="caseworkers")
 app.command("train")(train_command)
 app.command("chat")(chat_command)
 app.command("telegram")(telegram_command)
+app.command("dashboard")(dashboard)
 
 
 def main() -> None:

@@ -116,6 +116,22 @@ class HandoffSettings(BaseModel):
     notify_chat_id: str = ""
 
 
+class WebSettings(BaseModel):
+    """The caseworker dashboard (`bokji dashboard`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    # The address caseworkers open, used in notices ("http://localhost:8080" when empty).
+    public_url: str = ""
+    idle_minutes: float = Field(30, gt=0)        # a session unused this long ends
+    login_max_failures: int = Field(5, ge=1)     # per account name and per address …
+    login_window_minutes: float = Field(15, gt=0)  # … in this window, then refused until it ends
+    # Cookies only over HTTPS. Browsers also keep them on http://localhost, so this stays on
+    # for trying the dashboard locally; switch off only behind a proxy that cannot do HTTPS.
+    secure_cookies: bool = True
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     language: str = "ko"
@@ -125,6 +141,7 @@ class Settings(BaseModel):
     store: StoreSettings = StoreSettings()
     handoff: HandoffSettings = HandoffSettings()
     telegram: TelegramSettings = TelegramSettings()
+    web: WebSettings = WebSettings()
     base_dir: Path = PROJECT_ROOT
 
     def resolve(self, path: Path) -> Path:

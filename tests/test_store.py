@@ -66,9 +66,14 @@ async def test_urgent_message_opens_a_case_in_the_same_write(
     assert any(fields["case_id"] == case_id and fields["priority"] == "critical"
                for _, fields in stream)
     assert await service.queue.case_of(f"console:{chat}") == case_id
-    # a second crisis joins the open case instead of opening another
+    # a second crisis goes to the open case (hotline again) instead of opening another
     again = await service.handle("console", chat, "오늘도 남편한테 맞았어요")
-    assert again.state.case_id == case_id and "handoff:already" in again.actions
+    assert again.state.case_id == case_id
+    assert again.actions == ["hotline:abuse", "handoff:waiting"]
+    case = await service.queue.get(case_id)
+    assert case is not None
+    assert [(e.role, e.text) for e in case.transcript][-3][1] == "오늘도 남편한테 맞았어요"
+    assert [c.case_id for c in await service.queue.open_cases()].count(case_id) == 1
 
 
 async def test_queue_orders_by_priority_then_waiting_time(

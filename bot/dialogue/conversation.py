@@ -157,10 +157,7 @@ class Dialogue:
         return Reply(text=hotline_text(self.responses().messages.urgent, parse))
 
     def closed(self) -> Reply:
-        """What the resident is sent when the caseworker closes their case: the bot is back,
-        with its menu."""
-        r = self.responses().messages
-        return Reply(text=r.human.closed, choices=self._menu(r))
+        return closed_reply(self.responses().messages)
 
     def greeting(self) -> Reply:
         r = self.responses().messages
@@ -511,8 +508,7 @@ class Dialogue:
 
     @staticmethod
     def _menu(m: Any) -> list[QuickReply]:
-        return [QuickReply(label=label, payload=f"menu:{key}")
-                for key, label in m.menu.model_dump().items()]
+        return menu_choices(m)
 
     @staticmethod
     def _offered_payload(st: State, text: str) -> str | None:
@@ -526,6 +522,17 @@ class Dialogue:
             if clean.replace(" ", "") == choice.label.replace(" ", ""):
                 return choice.payload
         return None
+
+
+def menu_choices(m: Any) -> list[QuickReply]:
+    return [QuickReply(label=label, payload=f"menu:{key}")
+            for key, label in m.menu.model_dump().items()]
+
+
+def closed_reply(m: Any) -> Reply:
+    """What the resident is sent when the caseworker closes their case: the bot is back,
+    with its menu (the dashboard sends it without a dialogue of its own)."""
+    return Reply(text=m.human.closed, choices=menu_choices(m))
 
 
 def _benefit_of(parse: Parse) -> str | None:

@@ -50,13 +50,15 @@ class Service:
 
     async def handle(self, channel: str, chat_id: str, text: str,
                      payload: str | None = None, extra: Extra | None = None) -> Turn:
+        # "처음부터" (/reset) is the resident resetting what the bot knows, not a message to
+        # the caseworker: it reaches the bot even while a case is open (the case stays open)
         return await self._run(channel, chat_id, text,
                                lambda state: self.dialogue.handle(state, text, payload),
-                               extra=extra)
+                               extra=extra, to_case=payload != "restart")
 
     async def _run(self, channel: str, chat_id: str, text: str,
                    step: Callable[[State | None], Turn], record_resident: bool = True,
-                   extra: Extra | None = None) -> Turn:
+                   extra: Extra | None = None, to_case: bool = True) -> Turn:
         cid = f"{channel}:{chat_id}"
         try:
             async with self.conversations.lock(cid):
@@ -67,7 +69,7 @@ class Service:
                     # from the menu the closing notice showed
                     state.case_id = None
                     state.offered = self.dialogue.closed().choices
-                if open_id is not None and record_resident:
+                if open_id is not None and record_resident and to_case:
                     routed = await self._to_case(cid, open_id, state, text, extra)
                     if routed is not None:
                         return routed

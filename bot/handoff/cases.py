@@ -22,6 +22,8 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
 from bot.dialogue.state import CaseRequest, Reply
+from bot.handoff import audit
+from bot.privacy import mask
 from bot.settings import HandoffSettings
 from bot.store import keys
 from bot.store.conversations import Entry
@@ -92,11 +94,12 @@ class HandoffQueue:
         self.redis = redis
         self.policy = policy or HandoffSettings()
 
-    async def _change(self, case_id: str, change: Callable[[Case], str],
+    async def _change(self, case_id: str, who: str, change: Callable[[Case], str],
                       extra: Callable[[Pipeline, Case], None] | None = None) -> Case:
         """Read, change and write one case atomically (optimistic: WATCH, retried on a race),
         so of two caseworkers claiming at once exactly one succeeds and the other is told.
-        `change` raises NotAllowed or returns the event name for the handoff stream."""
+        `change` raises NotAllowed or returns the event name for the handoff stream; the
+        audit log gets its line (`who`) in the same transaction."""
         key = keys.case(case_id)
         async with self.redis.pipeline(transaction=True) as pipe:
             while True:
@@ -114,6 +117,8 @@ class HandoffQueue:
                     pipe.xadd(keys.HANDOFF_STREAM, {"event": event, "case_id": case_id,
                                                     "priority": case.priority},
                               maxlen=keys.HANDOFF_STREAM_MAXLEN, approximate=True)
+                    if who != "resident":  # a resident's message is not a caseworker's act
+                        audit.record(pipe, who, event, case_id)
                     if extra is not None:
                         extra(pipe, case)
                     await pipe.execute()
@@ -135,7 +140,7 @@ class HandoffQueue:
             waited = max(0.0, (now - case.created_at).total_seconds())
             pipe.lpush(keys.claim_waits(case.priority), f"{waited:.0f}")
             pipe.ltrim(keys.claim_waits(case.priority), 0, WAIT_SAMPLES - 1)
-        return await self._change(case_id, change, extra)
+        return await self._change(case_id, who, change, extra)
 
     async def release(self, case_id: str, who: str, now: dt.datetime,
                       supervisor: bool = False) -> Case:
@@ -146,7 +151,7 @@ class HandoffQueue:
             case.status, case.assignee, case.claimed_at = "waiting", None, None
             case.log(now, who, "release")
             return "released"
-        return await self._change(case_id, change)
+        return await self._change(case_id, who, change)
 
     async def reassign(self, case_id: str, to: str, by: str, now: dt.datetime) -> Case:
         """A supervisor gives the case to another caseworker (callers check the role)."""
@@ -156,7 +161,7 @@ class HandoffQueue:
             case.status, case.assignee, case.claimed_at = "claimed", to, now
             case.log(now, by, "reassign", to=to)
             return "reassigned"
-        return await self._change(case_id, change)
+        return await self._change(case_id, by, change)
 
     async def close(self, case_id: str, who: str, outcome: Outcome, note: str,
                     now: dt.datetime, supervisor: bool = False,
@@ -170,8 +175,7 @@ class HandoffQueue:
             if not note.strip():
                 raise NotAllowed("a close needs a note")
             case.status, case.outcome, case.closed_at = "closed", outcome, now
-            if note:
-                case.notes.append(note)
+            case.notes.append(mask(note.strip()))
             case.log(now, who, "close", outcome=outcome)
             return "closed"
 
@@ -183,7 +187,20 @@ class HandoffQueue:
                 add(pipe, case.channel, Outgoing(chat_id=case.chat_id, text=notice.text,
                                                  choices=notice.choices, source="system",
                                                  case_id=case_id))
-        return await self._change(case_id, change, extra)
+        return await self._change(case_id, who, change, extra)
+
+    async def add_note(self, case_id: str, who: str, note: str, now: dt.datetime,
+                       supervisor: bool = False) -> Case:
+        """A caseworker's note on the case (never sent to the resident; numbers masked)."""
+        def change(case: Case) -> str:
+            if case.assignee != who and not supervisor:
+                raise NotAllowed(f"case {case_id} is not claimed by {who}")
+            if not note.strip():
+                raise NotAllowed("an empty note")
+            case.notes.append(mask(note.strip()))
+            case.log(now, who, "note")
+            return "noted"
+        return await self._change(case_id, who, change)
 
     async def discard(self, case_id: str) -> None:
         """Remove a case that was never a resident's (a story's, a benchmark's): off the queue
@@ -222,7 +239,7 @@ class HandoffQueue:
                       xx=True)
             if extra is not None:
                 extra(pipe)
-        return await self._change(case_id, change, more)
+        return await self._change(case_id, "resident", change, more)
 
     async def place(self, case: Case) -> tuple[int, float]:
         """Where a waiting case stands: its place among the waiting cases (1 = next) and the
@@ -264,7 +281,7 @@ class HandoffQueue:
             pipe.ltrim(log_key, -transcript_max, -1)
             add(pipe, case.channel, Outgoing(chat_id=case.chat_id, text=text,
                                              source="caseworker", case_id=case_id))
-        return await self._change(case_id, change, extra)
+        return await self._change(case_id, who, change, extra)
 
     async def check_sla(self, now: dt.datetime, unclaimed_minutes: dict[str, float],
                         reply_minutes: dict[str, float]) -> list[tuple[str, str]]:
@@ -298,7 +315,7 @@ class HandoffQueue:
             if event is None:
                 continue
             try:
-                await self._change(case.case_id, act)
+                await self._change(case.case_id, "system", act)
             except (NotAllowed, CaseMissing):
                 continue
             happened.append((case.case_id, event))
@@ -314,6 +331,8 @@ class HandoffQueue:
         pipe.xadd(keys.HANDOFF_STREAM, {"event": "opened", "case_id": case.case_id,
                                         "priority": case.priority, "reason": case.reason},
                   maxlen=keys.HANDOFF_STREAM_MAXLEN, approximate=True)
+        audit.record(pipe, "bot", "opened", case.case_id, at=case.created_at,
+                     priority=case.priority, reason=case.reason)
 
     async def get(self, case_id: str) -> Case | None:
         raw = await self.redis.hget(keys.case(case_id), "json")
