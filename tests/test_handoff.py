@@ -166,3 +166,58 @@ async def test_caseworkers_commands(redis_url: str) -> None:
     listed = await asyncio.to_thread(bokji, "caseworkers", "list", env=env)
     assert any(json.loads(line) == {**mine[0], "active": False}
                for line in listed.stdout.splitlines())
+
+
+async def test_a_caseworkers_reply_and_the_closing_reach_the_console_chat(
+        runtime: Runtime) -> None:
+    """The console prints what the dashboard sends while the resident is in the chat, and
+    the bot answers again once the case is closed."""
+    import io
+    import os
+
+    from bot.channels.console import run
+
+    chat = f"console-{secrets.token_hex(6)}"
+    read_fd, write_fd = os.pipe()
+    stdin, typed = os.fdopen(read_fd, "r", encoding="utf-8"), os.fdopen(write_fd, "w",
+                                                                          encoding="utf-8")
+    out = io.StringIO()
+    chatting = asyncio.create_task(run(runtime.service, chat, stdin, out, interactive=False))
+    queue = runtime.service.queue
+
+    async def printed(text: str) -> None:
+        for _ in range(200):
+            if text in out.getvalue():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{text!r} not printed; got:\n{out.getvalue()}")
+
+    try:
+        typed.write("죽고 싶어요\n")
+        typed.flush()
+        await printed("109")
+        case_id = await queue.case_of(f"console:{chat}")
+        assert case_id is not None
+        now = dt.datetime.now(dt.UTC)
+        await queue.claim(case_id, "kim", now)
+        await queue.reply(case_id, "kim", "상담원 김입니다. 지금 어디 계세요?", now)
+        await printed("[상담원] 상담원 김입니다. 지금 어디 계세요?")
+        typed.write("집이에요\n")
+        typed.flush()
+        for _ in range(100):  # the relayed message gets no bot reply: wait for the case
+            case = await queue.get(case_id)
+            assert case is not None
+            if case.transcript[-1].text == "집이에요":
+                break
+            await asyncio.sleep(0.05)
+        assert case.transcript[-1].role == "resident" and case.transcript[-1].text == "집이에요"
+        closed = runtime.service.dialogue.closed()
+        await queue.close(case_id, "kim", "helped", "안전 확인", now, notice=closed)
+        await printed(f"[복지 길잡이] {closed.text}")
+        typed.write("1\n")  # the menu the closing notice showed: the bot is back
+        typed.flush()
+        await printed("몇 가지만 여쭤볼게요")
+    finally:
+        typed.close()
+        await asyncio.wait_for(chatting, 10)
+        stdin.close()

@@ -10,10 +10,12 @@
   const alertBox = document.getElementById("alert");
   const badge = document.querySelector(".live");
   let pending = null;
+  let leaving = false;   // a form was sent: its answer decides the next page, not an event
+  document.addEventListener("submit", () => { leaving = true; });
 
   function refresh() {
     // several events in a burst: one fetch
-    if (pending) return;
+    if (pending || leaving) return;
     pending = setTimeout(async () => {
       pending = null;
       const response = await fetch(live.dataset.refresh, {
@@ -48,7 +50,7 @@
       if (data.event === "escalated" && live.dataset.role === "supervisor") {
         warn("기한 안에 아무도 받지 않은 상담 요청이 있어요. 확인해 주세요.");
       }
-    } else if (data.case_id === caseId) {
+    } else if (data.case_id === caseId && !leaving) {
       if (["message", "raised", "replied", "noted"].includes(data.event)) refresh();
       else if (data.event !== "claimed" || live.querySelector("form[action$='/claim']")) {
         window.location.reload();
