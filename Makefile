@@ -51,6 +51,7 @@ bench: model
 	$(BIN)/python bench/compare_rasa.py
 	$(BIN)/python bench/dialogue.py
 	$(BIN)/python bench/telegram.py
+	$(BIN)/python bench/handoff.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis models reports var

@@ -121,6 +121,13 @@ async def test_cases_show_prints_the_whole_case(runtime: Runtime, redis_url: str
                                       env={"REDIS_URL": redis_url})
     assert missing.returncode == 1
     assert missing.stderr.strip() == "bokji cases show: no case 'nope'"
+    # the look at the case is in the audit log, which the CLI prints as JSON lines
+    log = await asyncio.to_thread(bokji, "cases", "audit", "--case", case.case_id,
+                                  env={"REDIS_URL": redis_url})
+    lines = [json.loads(line) for line in log.stdout.splitlines()]
+    assert [(x["who"], x["action"]) for x in lines] == [
+        ("bot", "opened"), (lines[1]["who"], "view")]
+    assert lines[1]["who"].startswith("cli:")
 
 
 # ---- accounts -----------------------------------------------------------------------------

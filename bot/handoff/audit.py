@@ -36,9 +36,10 @@ def record(pipe: Pipeline | aredis.Redis, who: str, action: str, case_id: str | 
 
 
 async def read(redis: aredis.Redis, case_id: str | None = None, count: int = 1000,
-               ) -> list[AuditEntry]:
-    """The newest `count` lines (of one case when given), oldest first."""
-    raw = await redis.xrevrange(keys.AUDIT, count=count if case_id is None else None)
+               scan: int = 200_000) -> list[AuditEntry]:
+    """The newest `count` lines, oldest first; of one case when given, found among the newest
+    `scan` lines (the stream has no per-case index: an old case's lines are in an export)."""
+    raw = await redis.xrevrange(keys.AUDIT, count=count if case_id is None else scan)
     out = []
     for entry_id, fields in reversed(raw):
         if case_id is not None and fields.get("case_id") != case_id:

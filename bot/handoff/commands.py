@@ -58,6 +58,7 @@ def list_cases() -> None:
 def show_case(case_id: str) -> None:
     """One case as JSON: reason, profile, results, transcript (personal numbers masked),
     notes and history."""
+    from bot.handoff import audit
     from bot.handoff.cases import HandoffQueue
 
     async def work(redis) -> None:  # type: ignore[no-untyped-def]
@@ -65,9 +66,36 @@ def show_case(case_id: str) -> None:
         if case is None:
             err.print(f"bokji cases show: no case {case_id!r}", markup=False)
             raise typer.Exit(1)
+        await audit.record(redis, f"cli:{_operator()}", "view", case_id)
         sys.stdout.write(case.model_dump_json(indent=2) + "\n")
 
     _with_redis("cases show", work)
+
+
+@app.command("audit")
+def audit_log(
+    case: Annotated[str | None, typer.Option("--case", help="only this case's lines")] = None,
+    count: Annotated[int, typer.Option(help="the newest this many lines")] = 1000,
+) -> None:
+    """The audit log, oldest first, one JSON object per line: id, at, who, action, case_id,
+    detail (never message text)."""
+    from bot.handoff import audit
+
+    async def work(redis) -> None:  # type: ignore[no-untyped-def]
+        for entry in await audit.read(redis, case, count=count):
+            sys.stdout.write(entry.model_dump_json() + "\n")
+
+    _with_redis("cases audit", work)
+
+
+def _operator() -> str:
+    """Who ran the command, for the audit log."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 caseworkers_app = typer.Typer(help="상담원 계정.", no_args_is_help=True, add_completion=False)
