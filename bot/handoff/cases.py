@@ -149,6 +149,7 @@ class HandoffQueue:
             if case.status != "claimed" or (case.assignee != who and not supervisor):
                 raise NotAllowed(f"case {case_id} is not claimed by {who}")
             case.status, case.assignee, case.claimed_at = "waiting", None, None
+            case.escalated = False
             case.log(now, who, "release")
             return "released"
         return await self._change(case_id, who, change)
@@ -305,6 +306,7 @@ class HandoffQueue:
             elif event == "returned":
                 case.log(now, "system", "return", assignee=case.assignee)
                 case.status, case.assignee, case.claimed_at = "waiting", None, None
+                case.escalated = False  # waiting again: escalated again if nobody claims it
             else:
                 raise NotAllowed("no longer past its SLA")
             return event

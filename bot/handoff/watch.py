@@ -29,6 +29,7 @@ log = logging.getLogger("bokji.handoff")
 Notify = Callable[[str], Awaitable[None]]
 REASON = {"suicide": "자살 위기", "abuse": "학대·폭력", "livelihood": "생계 위기",
           "request": "상담 요청"}
+PRIORITY = {"critical": "위급", "high": "높음", "normal": "보통"}
 
 
 def notice_text(event: str, case_id: str, priority: str, reason: str, link: str) -> str | None:
@@ -39,7 +40,8 @@ def notice_text(event: str, case_id: str, priority: str, reason: str, link: str)
     if event == "raised" and priority == "critical":
         return f"🚨 상담 요청이 위급으로 올라갔어요 ({what}).\n{link}/cases/{case_id}"
     if event == "escalated":
-        return (f"⏰ 기한 안에 아무도 받지 않은 상담 요청이 있어요 (우선순위 {priority}, "
+        return (f"⏰ 기한 안에 아무도 받지 않은 상담 요청이 있어요 (우선순위 "
+                f"{PRIORITY.get(priority, priority)}, "
                 f"{what}). 관리자 확인이 필요해요.\n{link}/cases/{case_id}")
     return None
 
@@ -53,7 +55,9 @@ class Watch:
         self.policy = policy
         self.link = link.rstrip("/")
         self.notify = notify
-        self.lease_seconds = lease_seconds
+        # held across a whole round and the wait after it, so no second watch starts the
+        # same notices while one is still sending them
+        self.lease_seconds = max(lease_seconds, policy.check_seconds * 3)
         self.clock = clock
         self._stop = asyncio.Event()
 
@@ -106,19 +110,31 @@ class Watch:
                 await asyncio.wait_for(self._stop.wait(), self.policy.check_seconds)
         with contextlib.suppress(Exception):  # Redis away at shutdown: the lease expires
             await lease.release()
+        closing = getattr(self.notify, "aclose", None)
+        if closing is not None:
+            await closing()
 
     def stop(self) -> None:
         self._stop.set()
 
 
-def telegram_notifier(token: str, base_url: str | None, chat_id: str) -> Notify:
+class TelegramNotifier:
     """Send notices with python-telegram-bot, through the same Bot API as the channel
     (`base_url` as TELEGRAM_API_BASE_URL, e.g. http://127.0.0.1:8081/bot)."""
-    from telegram import Bot
 
-    bot = Bot(token, base_url=base_url or "https://api.telegram.org/bot")
-    target: int | str = int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
+    def __init__(self, token: str, base_url: str | None, chat_id: str) -> None:
+        from telegram import Bot
 
-    async def send(text: str) -> None:
-        await bot.send_message(chat_id=target, text=text)
-    return send
+        self.bot = Bot(token, base_url=base_url or "https://api.telegram.org/bot")
+        self.chat: int | str = int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
+
+    async def __call__(self, text: str) -> None:
+        await self.bot.send_message(chat_id=self.chat, text=text)
+
+    async def aclose(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.bot.shutdown()
+
+
+def telegram_notifier(token: str, base_url: str | None, chat_id: str) -> TelegramNotifier:
+    return TelegramNotifier(token, base_url, chat_id)
