@@ -171,6 +171,8 @@ class HandoffQueue:
         bot's again (the conversation's link to the case goes, if it is still this case).
         `notice` (`Dialogue.closed()`) tells the resident, through their channel."""
         def change(case: Case) -> str:
+            if case.status == "closed":
+                raise NotAllowed(f"case {case_id} is closed")
             if case.status != "claimed" or (case.assignee != who and not supervisor):
                 raise NotAllowed(f"case {case_id} is not claimed by {who}")
             if not note.strip():
@@ -194,6 +196,8 @@ class HandoffQueue:
                        supervisor: bool = False) -> Case:
         """A caseworker's note on the case (never sent to the resident; numbers masked)."""
         def change(case: Case) -> str:
+            if case.status == "closed":
+                raise NotAllowed(f"case {case_id} is closed")
             if case.assignee != who and not supervisor:
                 raise NotAllowed(f"case {case_id} is not claimed by {who}")
             if not note.strip():

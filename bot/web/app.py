@@ -123,17 +123,17 @@ def create_app(redis: aredis.Redis, settings: Settings, rules: Callable[[], Rule
         return PlainTextResponse("ok")
 
     @app.get("/login", response_class=HTMLResponse)
-    async def login_form(request: Request, error: str = "") -> HTMLResponse:
+    async def login_form(request: Request) -> HTMLResponse:
         import secrets
 
         token = secrets.token_urlsafe(32)
-        response = page(request, "login.html", error=error, csrf=token)
+        response = page(request, "login.html", csrf=token)
         response.set_cookie(LOGIN_COOKIE, token, httponly=True, secure=secure,
                             samesite="strict", max_age=3600, path="/login")
         return response
 
     @app.post("/login")
-    async def login(request: Request, name: Text, password: Text, csrf: Text) -> Response:
+    async def login(request: Request, name: Text, password: Text, csrf: Text = "") -> Response:
         import hmac
 
         expected = request.cookies.get(LOGIN_COOKIE, "")
@@ -142,11 +142,12 @@ def create_app(redis: aredis.Redis, settings: Settings, rules: Callable[[], Rule
                         error="페이지가 오래되었어요. 다시 시도해 주세요.")
         address = request.client.host if request.client else "unknown"
         name = name.strip()[:40]
-        if await sessions.refused(name, address):
+        wait = await sessions.refused(name, address)
+        if wait:
             await audit.record(redis, name, "login_refused", address=address)
             return page(request, "login.html", 429, csrf=expected,
                         error="로그인 시도가 너무 많았어요. "
-                              f"{int(settings.web.login_window_minutes)}분 뒤에 다시 해 주세요.")
+                              f"{-(-wait // 60)}분 뒤에 다시 해 주세요.")
         account = await accounts.verify(name, password)
         if account is None:
             await sessions.failed(name, address)
@@ -238,11 +239,11 @@ def create_app(redis: aredis.Redis, settings: Settings, rules: Callable[[], Rule
                 **more}
 
     @app.get("/cases/{case_id}", response_class=HTMLResponse)
-    async def case_page(request: Request, case_id: str, error: str = "") -> HTMLResponse:
+    async def case_page(request: Request, case_id: str) -> HTMLResponse:
         session = await session_of(request)
         case = await load(case_id, session)
         await audit.record(redis, session.name, "view", case_id)
-        more: dict[str, Any] = {"error": error}
+        more: dict[str, Any] = {}
         if session.supervisor:
             more["caseworkers"] = [a.name for a in await accounts.all() if a.active]
             more["audit"] = await audit.read(redis, case_id, count=200)
@@ -252,6 +253,8 @@ def create_app(redis: aredis.Redis, settings: Settings, rules: Callable[[], Rule
     async def transcript(request: Request, case_id: str) -> HTMLResponse:
         session = await session_bg(request)
         case = await load(case_id, session)
+        # the live refresh reads the conversation again: a view like any other
+        await audit.record(redis, session.name, "view", case_id, part="transcript")
         return page(request, "_transcript.html", case=case)
 
     async def act(request: Request, case_id: str,
@@ -288,6 +291,9 @@ def create_app(redis: aredis.Redis, settings: Settings, rules: Callable[[], Rule
         await queue.reply(case.case_id, session.name, text, clock())
 
     async def note_work(session: Session, case: Case, form: dict[str, Any]) -> None:
+        if not access.can_note(session, case):
+            raise NotAllowed("이 상담을 맡은 상담원만 메모를 남길 수 있어요."
+                             if case.status != "closed" else f"case {case.case_id} is closed")
         await queue.add_note(case.case_id, session.name, str(form.get("note", ""))[:4000],
                              clock(), supervisor=session.supervisor)
 

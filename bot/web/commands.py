@@ -55,7 +55,7 @@ def dashboard(
     """The caseworker dashboard in the browser: queue, cases, replies (see README)."""
     import uvicorn
 
-    from bot.store.connection import StoreUnavailable, connect
+    from bot.handoff.commands import _with_redis
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -67,15 +67,9 @@ def dashboard(
         err.print("bokji dashboard: handoff.notify_chat_id is set but TELEGRAM_BOT_TOKEN is "
                   "not: no Telegram notices", markup=False)
 
-    async def main() -> None:
-        try:
-            store = await connect(settings.redis_url, settings.resolve(settings.store.embedded_dir),
-                                  settings.store.timeout_seconds)
-        except StoreUnavailable as exc:
-            err.print(f"bokji dashboard: {exc}", markup=False)
-            raise typer.Exit(1) from None
-        app, watch = build(settings, store.client)
-        if not await store.client.hlen("bokji:accounts"):
+    async def work(redis) -> None:  # type: ignore[no-untyped-def]
+        app, watch = build(settings, redis)
+        if not await redis.hlen("bokji:accounts"):
             err.print("bokji dashboard: no caseworker accounts yet; add one with "
                       "`bokji caseworkers add NAME` (or --supervisor)", markup=False)
         server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
@@ -88,10 +82,9 @@ def dashboard(
         finally:
             watch.stop()
             await watching
-            await store.close()
 
     try:
-        asyncio.run(main())
+        _with_redis("dashboard", work)
     except OSError as exc:  # the port is taken, say
         err.print(f"bokji dashboard: {exc.strerror or exc}", markup=False)
         raise typer.Exit(1) from None

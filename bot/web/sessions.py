@@ -39,8 +39,8 @@ class Session:
 class Sessions:
     def __init__(self, redis: aredis.Redis, settings: WebSettings) -> None:
         self.redis = redis
-        self.idle = int(settings.idle_minutes * 60)
-        self.window = int(settings.login_window_minutes * 60)
+        self.idle = max(1, int(settings.idle_minutes * 60))
+        self.window = max(1, int(settings.login_window_minutes * 60))
         self.max_failures = settings.login_max_failures
 
     async def create(self, name: str, role: str) -> Session:
@@ -70,18 +70,25 @@ class Sessions:
     async def end(self, sid: str) -> None:
         await self.redis.delete(keys.web_session(sid))
 
-    async def refused(self, name: str, address: str) -> bool:
-        """Too many failed logins for this name or from this address in the window."""
-        counts = await self.redis.mget(keys.web_login_failures(name),
-                                       keys.web_login_failures(address, "login-ip"))
-        return any(int(c or 0) >= self.max_failures for c in counts)
+    async def refused(self, name: str, address: str) -> int:
+        """Seconds until a login for this name from this address is allowed again: too many
+        failures for either in the window (0: allowed)."""
+        counters = [keys.web_login_failures(name), keys.web_login_failures(address, "login-ip")]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in counters:
+                pipe.get(key)
+                pipe.ttl(key)
+            got = await pipe.execute()
+        waits = [max(1, int(ttl)) for count, ttl in zip(got[::2], got[1::2], strict=True)
+                 if int(count or 0) >= self.max_failures]
+        return max(waits, default=0)
 
     async def failed(self, name: str, address: str) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
             for key in (keys.web_login_failures(name),
                         keys.web_login_failures(address, "login-ip")):
-                pipe.incr(key)
-                pipe.expire(key, self.window, nx=True)  # the window starts at the first failure
+                pipe.set(key, 0, ex=self.window, nx=True)  # the window starts at the first failure
+                pipe.incr(key)  # (INCR keeps the TTL; EXPIRE … NX needs Redis 7, embedded is 6.2)
             await pipe.execute()
 
     async def succeeded(self, name: str) -> None:
