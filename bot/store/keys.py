@@ -23,7 +23,7 @@
 - `bokji:web:login:{name}` and `bokji:web:login-ip:{address}` (counters): failed logins in the
   current window. TTL `web.login_window_minutes` (15 min).
 - `bokji:handoff:watch` (string): lease of the one process running the SLA check and the
-  caseworker notices. TTL `store.lock_seconds`.
+  caseworker notices. TTL three times `handoff.check_seconds` (90 s), renewed every round.
 - `bokji:handoff:notified` (string): id of the last handoff-stream entry the notices covered.
   No TTL (the position must survive restarts).
 - `bokji:console:{chat}:cursor` (string): id of the last caseworker message the console chat
