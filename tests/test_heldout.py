@@ -18,11 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 TARGETS = {"accuracy": 0.93, "macro_f1": 0.90, "urgent_recall": 1.00,
            "false_urgent_rate": 0.01, "entity_exact_match": 0.95}
-# Set from the run recorded in BENCHMARKS.md (2026-11-22: fresh training data and a fresh dev
-# split by writers who had not seen the other files). Accuracy now meets its target and urgent
-# recall rose (0.962 → 0.970); the false-urgent floor moved from 0.0295 to 0.0337 with it.
-FLOOR = {"accuracy": 0.935, "macro_f1": 0.949, "urgent_recall": 0.969,
-         "false_urgent_rate": 0.0337, "entity_exact_match": 0.937}
+# Set from the run recorded in BENCHMARKS.md (2026-11-22, second fresh dev file and the
+# crisis patterns and training data written from its errors): urgent recall 0.970 → 0.992
+# (131 of 132), false urgent 0.0336 → 0.0315. A floor only ever moves towards its target.
+FLOOR = {"accuracy": 0.938, "macro_f1": 0.950, "urgent_recall": 0.992,
+         "false_urgent_rate": 0.0316, "entity_exact_match": 0.937}
 
 
 @pytest.fixture(scope="module")
