@@ -69,3 +69,84 @@ def test_entities(extract: Extract, text: str, expected: set[tuple[str, object]]
 def test_several_facts_in_one_message(extract: Extract) -> None:
     found = extract("68살이고 아내랑 둘이 살아요, 월 80만원 벌어요")
     assert found == {("age", 68), ("household_size", 2), ("monthly_income", 800_000)}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # hypothetical events: "…면", "…게 되면", "… 상태면" have not happened
+    ("가게 문 닫게 되면 국취제 신청 가능한가요", {("benefit", "employment_support")}),
+    ("혹시 전기 끊기면 에너지바우처로 해결돼요?", {("benefit", "energy_voucher")}),
+    ("암에 걸리면 의료급여로 치료비 다 나와요?", {("benefit", "medical_benefit")}),
+    ("실직 상태면 국민취업지원제도 수당이 얼마예요?", {("benefit", "employment_support")}),
+    ("전기 끊겼는데 어떻게 하면 돼요", {("crisis_event", "utilities_cut")}),
+    ("이혼하면서 집을 나왔어요", {("crisis_event", "divorce")}),
+    # a kind of person asked about, a show, a café, a trip, maintenance: not the writer's event
+    ("노숙인도 기초수급 받을 수 있는지 궁금해요", {("benefit", "livelihood_benefit")}),
+    ("이혼한 사람도 한부모 지원 받을 수 있나요?", {("benefit", "single_parent_support")}),
+    ("암 같은 큰 병이어도 의료급여로 다 되는 거예요?", {("benefit", "medical_benefit")}),
+    ("단전 위기 가구 지원은 어디서 신청해요?", set()),
+    ("드라마 보는데 주인공이 쫓겨나서 너무 불쌍했어", set()),
+    ("노래방 시간 다 돼서 쫓겨났어요 ㅋㅋ", set()),
+    ("카페 알바 잘리고 집에서도 쫓겨났어요",
+     {("crisis_event", "job_loss"), ("crisis_event", "eviction")}),
+    ("캠핑 가서 차에서 잤더니 허리 아파 ㅋㅋ", set()),
+    ("아파트 물탱크 청소로 내일 단수래요", set()),
+    ("작년에 전기 끊길 뻔했는데 지금은 괜찮아요", set()),
+    ("앞 가게 폐업 정리 세일 한대 옷 사러 가자", set()),
+    ("시험 망해서 엄마한테 죽었다 ㅋㅋ", set()),
+    # events phrased without the usual words
+    ("지금 서울역 근처에서 박스 깔고 자요", {("crisis_event", "homeless")}),
+    ("트럭 짐칸에서 먹고 자고 한 지 한 달 됐어요", {("crisis_event", "homeless")}),
+    ("보증금 다 날리고 다음 주면 길바닥에 나앉게 생겼어요", {("crisis_event", "eviction")}),
+    ("집세 석 달 못 내서 내일 강제로 나가야 돼요", {("crisis_event", "eviction")}),
+    ("월세 밀렸다고 집주인이 문을 잠가버렸어요", {("crisis_event", "eviction")}),
+    ("병원비가 없어서 암 치료 중단했어요", {("crisis_event", "serious_illness")}),
+    ("애들 굶기게 생겼어요 제발 도와주세요", set()),
+    # the earner's illness is the event; an injury alone is the earner's loss
+    ("남편이 뇌출혈로 쓰러져서 돈 벌 사람이 없어요 애들 밥값도 없어요",
+     {("crisis_event", "serious_illness")}),
+    ("남편이 다쳐서 일을 못 해서 수입이 없어요",
+     {("crisis_event", "main_earner_loss"), ("monthly_income", 0)}),
+    # who hurts whom
+    ("서방이 때렴수다", {("crisis_event", "domestic_violence")}),
+    ("아부지가 엄마를 또 패부렀어라 무서워 죽겄어", {("crisis_event", "domestic_violence")}),
+    ("아빠가 엄마 때리는 거 보면 너무 무서워요", {("crisis_event", "domestic_violence")}),
+    ("아빠가 술만 먹으면 엄마 때리고 나도 때림",
+     {("crisis_event", "domestic_violence"), ("crisis_event", "neglect_abuse")}),
+    ("딸이 사위한테 맞고 사는 것 같은데 어째야 하나", {("crisis_event", "domestic_violence")}),
+    ("며느리가 나를 밀쳐서 넘어졌슈", {("crisis_event", "neglect_abuse")}),
+    ("새아빠가 밤에 제 몸을 만져요 엄마한테 말 못하겠어요", {("crisis_event", "neglect_abuse")}),
+    ("우리 엄마 남친이 때려요 같이 사는데 무서워요", {("crisis_event", "neglect_abuse")}),
+    ("여자친구랑 같이 사는데 폰 뺏고 못 나가게 문 잠가요 맞기도 해요",
+     {("crisis_event", "domestic_violence")}),
+    ("어릴 때 아빠한테 많이 맞았지만 지금은 사이 좋아요", {("crisis_event", "neglect_abuse")}),
+    ("반 애들이 돈 뺏고 화장실로 끌고 가서 때려요 학교 가기 싫어요", set()),
+    ("남편이 술 먹고 들어오는 날은 애들 데리고 찜질방으로 피해요", set()),
+    # ages written without spaces or with mixed numerals
+    ("나는여든하나고혼자사는디 기초연금받고잇어요",
+     {("age", 81), ("household_size", 1), ("benefit", "basic_pension")}),
+    ("병원에서 인슐린 주사 맞고 있고 일흔하나예요", {("age", 71)}),
+    ("며느리가 나를 굶기고 방에 가둬 팔십둘 먹은 노인네가 어데 갈 데도 없고",
+     {("age", 82), ("crisis_event", "neglect_abuse")}),
+    # children: 돌이에요, months said apart from the baby
+    ("딸이 세 살이고 아들은 이제 돌이에요", {("child_age_months", 36), ("child_age_months", 12)}),
+    ("아기 분유가 오늘로 끝인데 살 돈이 없어요 4개월이에요", {("child_age_months", 4)}),
+    # household
+    ("서귀포 살암수다 혼자우다", {("household_size", 1), ("region", "제주특별자치도 서귀포시")}),
+    ("ㅇㅇ 혼자 삼 알바비 월 60", {("household_size", 1), ("monthly_income", 600_000)}),
+    ("혼자 사는 노인이 받을 수 있는 복지 뭐 있나요", set()),
+    ("혼자 사는 노인이에요", {("household_size", 1)}),
+    ("애 둘 키우는 한부모인데 받을 거 있을까요", {("household_size", 3)}),
+    ("애들이랑 셋이 모텔에 있어요", {("household_size", 3)}),
+    ("애가 셋이에요", set()),
+    ("시어머니랑 같이 살아요", set()),
+    ("아랫집 할아버지가 아들이랑 사는데 안 돌보는 것 같아요", set()),
+    # income written without spaces; the emergency programme's livelihood support
+    ("우리집은영감이랑둘이고 연금삼십만원받어요",
+     {("household_size", 2), ("monthly_income", 300_000)}),
+    ("긴급지원 생계비는 몇 번까지 받을 수 있어요?", {("benefit", "emergency_welfare")}),
+    # a trip is not where the household lives
+    ("기차표 끊어놨어 내일 부산 가", set()),
+    ("여행 계획 다 세웠어요 제주도 3박 4일", set()),
+])
+def test_dev_error_causes(extract: Extract, text: str, expected: set[tuple[str, object]]) -> None:
+    assert extract(text) == expected

@@ -21,8 +21,9 @@ TARGETS = {"accuracy": 0.93, "macro_f1": 0.90, "urgent_recall": 1.00,
 # Set from the run recorded in BENCHMARKS.md (2026-11-22, second fresh dev file and the
 # crisis patterns and training data written from its errors): urgent recall 0.970 → 0.992
 # (131 of 132), false urgent 0.0336 → 0.0315. A floor only ever moves towards its target.
+# Entity rules from dev errors then lifted entity exact-match to 0.9572.
 FLOOR = {"accuracy": 0.938, "macro_f1": 0.950, "urgent_recall": 0.992,
-         "false_urgent_rate": 0.0316, "entity_exact_match": 0.937}
+         "false_urgent_rate": 0.0316, "entity_exact_match": 0.957}
 
 
 @pytest.fixture(scope="module")

@@ -95,16 +95,53 @@ _ONES = "(?:하나|한|둘|두|셋|세|넷|네|다섯|여섯|일곱|여덟|아�
 _AGE_NUM = rf"(?:\d{{1,3}}|{NATIVE}|[일이삼사오육칠팔구]?십[일이삼사오육칠팔구]?)"
 AGE_RE = re.compile(rf"(?<![가-힣\d])(?P<man>만\s*)?(?P<num>{_AGE_NUM})\s*(?:살|세)"
                     r"(?!\s*(?:이상|이하|미만|부터|까지|넘으면|되면|이면|때|[가-힣]?대))")
+# "나는여든하나고": written without spaces, the age follows 나는/저는 directly
+_AGE_LEFT = r"(?:(?<![가-힣])|(?<=나는)|(?<=저는)|(?<=난)|(?<=전))"
 NATIVE_AGE_RE = re.compile(
-    rf"(?<![가-힣])(?P<num>{_TENS}\s?{_ONES}?)(?=\s*(?:이에요|이요|이여|이라|이고|이며|인데|인디"
-    r"|입니다|이신데|이세요|이시고|이에|이유|이라우|에\s|먹|묵|됐|,|\.|$|\s))")
+    rf"{_AGE_LEFT}(?P<num>{_TENS}\s?{_ONES}?)(?=\s*(?:이에요|이요|이여|이라|이고|이며|인데|인디"
+    r"|입니다|이신데|이세요|이시고|이에|이유|이라우|에\s|먹|묵|됐|,|\.|$|\s)"
+    r"|(?<=[나둘셋넷섯곱덟홉])(?:(?:예요|요|인데|인디|입니다)(?![가-힣])|고))")
+# "팔십둘 먹은 노인네": Sino tens with Native ones
+MIXED_AGE_RE = re.compile(
+    rf"{_AGE_LEFT}(?P<tens>[이삼사오육칠팔구])십\s?(?P<ones>{_ONES})"
+    r"(?=\s*(?:먹은|묵은|먹었|묵었|살|세|이에요|이고|인데|인디|입니다)|(?<=[나둘셋넷섯곱덟홉])(?:예요|요|고))")
 INCOME_VERB = (r"\s*(?:원)?\s*(?:정도|쯤|가량|좀)?\s*(?:\S+\s*)?(?:벌|받|나와|나오|들어와|들어오|남아|"
                r"남|이\s*전부|이\s*다|뿐|버는|으로\s*(?:먹고\s*)?살|로\s*(?:먹고\s*)?살|으로\s*버티|로\s*버티)")
-MONEY_RE = re.compile(rf"(?:(?<=월)|(?<=연봉)|(?<=연)|(?<![가-힣\d.,]))(?P<num>{NUM})\s*(?P<won>원)?")
+MONEY_RE = re.compile(rf"(?:(?<=월)|(?<=연봉)|(?<=연)|(?<=연금)|(?<=월급)|(?<=수입)|(?<=소득)|(?<=용돈)"
+                      rf"|(?<![가-힣\d.,]))(?P<num>{NUM})\s*(?P<won>원)?")
 MONEY_ONLY_RE = re.compile(rf"^\s*(?:월\s*|한\s*달에?\s*)?(?P<num>{NUM})\s*(?:원)?" + _BARE_END)
 BARE_AGE_RE = re.compile(
     r"(?<![\d,.])(?P<num>\d{2,3})(?=\s*(?:이에요|예요|이요|요|이고|이며|입니다|이여|이라|이구요|이고요)"
     r"?\s*(?:[,.!?~]|$|혼자|아니고|\s혼자))")
+
+
+_IF_WORD = re.compile(r"[가-힣]*(?:으면|면)(?=$|[^가-힣])")
+_IF_NEXT = re.compile(r"\s+(?:하면|되면|당하면|상태면|위기면|될\s*경우|할\s*경우)(?=$|[^가-힣])")
+
+
+def _hypothetical(text: str, end: int) -> bool:
+    """"일자리 잃으면", "가게 문 닫게 되면", "실직 상태면": an event that has not happened."""
+    rest = re.match(r"[가-힣]*", text[end:])
+    word_rest = rest.group(0) if rest else ""
+    if _IF_WORD.fullmatch(word_rest):  # "잃으면", "끊기면" (not "이혼하면서")
+        return True
+    return word_rest in ("", "게", "하게", "되게", "고", "라고", "하") and \
+        _IF_NEXT.match(text, end + len(word_rest)) is not None
+
+
+# Abuse told without alarm ("예전에 남편한테 맞고 살았는데"): read it though no crisis was flagged
+_BEATEN_BY_FAMILY = re.compile(
+    r"(?:남편|전남편|아내|마누라|서방|신랑|아빠|아버지|아부지|엄마|어머니|새아빠|계부|새엄마|계모)(?:한테|에게)\s*"
+    r"(?:많이\s*|자주\s*|매일\s*|맨날\s*|늘\s*|허구한\s*날\s*)?(?:두들겨\s*)?맞(?:고|았|아서|으며|는)")
+# Who the household is, for telling family violence from classmates or a boss
+_FAMILY_ACTOR = re.compile(r"아빠|아버지|아부지|엄마|어머니|부모|새아빠|계부|계모|남편|아내|오빠|형이|누나|언니"
+                           r"|할머니|할아버지|삼촌|이모|고모|며느리|아들|딸이")
+# An act of violence or control, without which a partner named in an abuse message is not an event
+_ACT = re.compile(r"때|패|팼|맞|밀|던|차|쳐|치고|폭력|폭행|협박|욕|죽이|죽인|죽여|목\s*졸|칼|성폭|강간|만지|만져"
+                  r"|가두|가둬|갇|잠가|잠궈|못\s*나가게|뺏|손찌검|발길질|걷어|주먹|뺨|멱살|끌고|학대|흉기|위협"
+                  r"|감금|스토킹|강제|강요|추행|멍|다쳤|부러|찢|소리\s*지르|부수|던져|물건|짓밟|조르|졸라|졸랐"
+                  r"|찼|못\s*(?:하게|가게|나가|만나)|가져가|가만\s*안\s*둔|추적|검사|막아|감시|가둬|때림"
+                  r"|패고|맞아|맞고|쫓아|죽는다|죽을|죽일|돈을?\s*(?:다\s*)?(?:뺏|가져)|성관계|관계를|몸을|이혼\s*안\s*해")
 
 
 class EntityExtractor:
@@ -129,8 +166,10 @@ class EntityExtractor:
         self.abuse = {name: _compile(p, f"abuse_event.{name}")
                       for name, p in lexicon.abuse_event.items()}
         self.months_re = re.compile(rf"(?P<num>{ANY_NUM})\s*(?:개월|달)(?:\s*(?:된|째|짜리))?")
-        self.dol_re = re.compile(rf"(?:(?P<num>{NATIVE})\s*)?돌(?:\s*(?:된|지난|짜리))?(?![가-힣])")
+        self.dol_re = re.compile(rf"(?:(?P<num>{NATIVE})\s*)?돌(?:\s*(?:된|지난|짜리))?(?![가-힣])"
+                                 r"|(?<![가-힣])돌(?=이(?:에요|요|고|라|예요|야|인데|었))")
         family, partner, child = _alt(w.family), _alt(w.partner), _alt(w.child)
+        family_no_inlaw = _alt([f for f in w.family if not f.startswith("시")])
         count = rf"(?P<n>{ANY_NUM})"
         self.household_res = [
             (re.compile(rf"{partner}(?:이랑|랑|하고|와|과)?\s*{child}(?:들)?\s*{count}(?:\s*명)?"),
@@ -138,10 +177,13 @@ class EntityExtractor:
             (re.compile(rf"혼자\s*(?:서\s*)?(?:애|아이|자녀|딸|아들|애들)\S*\s*{count}\S*\s*"
                         r"(?:\S+\s*)?(?:키우|데리고|키워|기르)"), lambda n: n + 1),
             (re.compile(r"(?:혼자|홀로|홀몸|혼자서)(?!\s*(?:있는|두|벌|애|아이|키우|일|다니|못))"
-                        r"(?=\s*(?:살|사는|사세|산|삽|사라|지내|있어요|생활|고\b|고요|요|라|야|예요|"
+                        r"(?!\s*사는\s*(?:노인|사람|어르신|분|청년|장애인|할머니|할아버지)들?"
+                        r"(?:이(?![에예고라야요])|도|은|는|에게|한테|을|를|\s*(?:대상|지원|복지)))"
+                        r"(?=\s*(?:살|사는|사세|산|삽|사라|삼(?![가-힣])|우다|지내|있어요|생활|고\b|고요|요|라|야|예요|"
                         r"이에요|인데|남았|자취|,|\.|$|\s*월세|\s*전세|\s*기초|\s*국민|\s*소득|\s*자취))"
                         r"|독거|1인\s*가구|일인\s*가구|독신|홀몸"), lambda m: 1),
-            (re.compile(rf"(?P<n>{_ONES}|열)(?:이서|이|명이서|명)\s*(?:살|사는|사라|삽|산다|지내|있어|이에요|"
+            (re.compile(rf"(?<!애가\s)(?<!아이가\s)(?<!애들이\s)(?<!자녀가\s)(?<!애는\s)"
+                        rf"(?P<n>{_ONES}|열)(?:이서|이|명이서|명)\s*(?:살|사는|사라|삽|산다|지내|있어|이에요|"
                         r"예요|에요|이요|요|입니다|이고|이예요)"), None),
             (re.compile(rf"(?:우리\s*집(?:은|이)?|가족(?:은|이)?|식구(?:는|가)?)\s*(?:\S+\s*){{0,5}}?"
                         rf"(?P<n>{_ONES})(?:이|명)"), None),
@@ -151,13 +193,18 @@ class EntityExtractor:
             (re.compile(rf"식구(?:가|는)?\s*{count}"), None),
             (re.compile(rf"가족(?:이|은)?\s*(?:저\s*포함\s*|저까지\s*)?{count}\s*(?:명|식구)"), None),
             (re.compile(rf"(?:저\s*포함|저까지|나\s*포함)\s*{count}\s*명"), None),
-            (re.compile(rf"{family}(?:이랑|랑|하고|와|과)\s*(?:단\s*)?{count}(?:이서|이|명이서)?"),
+            (re.compile(rf"{family}(?:들)?(?:이랑|랑|하고|와|과)\s*(?:단\s*)?{count}(?:이서|이|명이서)?"),
              None),
+            # "애 둘 키우는 한부모", "한부모인데 애가 둘": the children and the writer
+            (re.compile(rf"(?:애|아이|자녀|딸|아들|애들)\S*\s*{count}\S*\s*(?:\S+\s*)?"
+                        r"(?:키우|데리고|키워|기르)\S*\s*(?:\S+\s*)?한부모"), lambda n: n + 1),
+            (re.compile(rf"한부모\S*\s*(?:\S+\s*)?(?:애|아이|자녀)(?:가|는|들이)?\s*{count}(?:명)?"
+                        r"(?![가-힣])"), lambda n: n + 1),
             (re.compile(rf"(?:단\s*)?{count}(?:이서|명이서)\s*(?:살|사|지내|삽)"), None),
             (re.compile(r"부부(?:\s*(?:둘|두\s*명|2\s*명|단둘))?(?:이|만|끼리)?\s*(?:살|사|지내|삽)"
                         r"|부부\s*(?:둘|단둘)이"), lambda m: 2),
-            (re.compile(rf"{family}(?:이랑|랑|하고|와|과)\s*(?:같이\s*|함께\s*|둘이\s*)?(?:살|사|지내|삽)"),
-             lambda m: 2),
+            (re.compile(rf"(?<!시){family_no_inlaw}(?:이랑|랑|하고|와|과)\s*(?:같이\s*|함께\s*|둘이\s*)?"
+                        r"(?:살|사|지내|삽)"), lambda m: 2),  # 시어머니랑 사는데: and a husband
         ]
         self.bare_household = re.compile(
             rf"^\s*(?:(?P<alone>혼자)|(?P<n>둘|셋|넷|다섯|여섯|일곱|여덟|아홉|열)(?:이|이서)?"
@@ -201,7 +248,7 @@ class EntityExtractor:
 
         self._benefits(text, add, free)
         self._crisis_events(text, add)
-        if abuse:
+        if abuse or _BEATEN_BY_FAMILY.search(text):  # "어릴 때 아빠한테 많이 맞았지만": told calmly
             self._abuse_events(text, add, found)
         self._disability(text, add, free)
         self._children(text, add, free)
@@ -220,17 +267,23 @@ class EntityExtractor:
         if self.benefit_re is None:
             return
         compact_map = {s.replace(" ", ""): v for s, v in self.benefits.items()}
+        last: tuple[str, int] | None = None
         for m in self.benefit_re.finditer(text):
             value = compact_map.get(m.group(0).replace(" ", ""))
+            if value == "livelihood_benefit" and last and last[0] == "emergency_welfare" \
+                    and not text[last[1]:m.start()].strip() and m.group(0).startswith("생계"):
+                continue  # "긴급지원 생계비": the emergency programme's livelihood support
             if value and free(m.start(), m.end()):
                 add("benefit", value, m.start(), m.end())
+                last = (value, m.end())
 
     def _crisis_events(self, text: str, add) -> None:  # type: ignore[no-untyped-def]
         calm = [m.span() for m in self.crisis_calm.finditer(text)]
         hits: dict[str, tuple[int, int]] = {}
         for name, pattern in self.crisis.items():
             for m in pattern.finditer(text):
-                if not any(cs <= m.start() < ce or cs < m.end() <= ce for cs, ce in calm):
+                if not any(cs <= m.start() < ce or cs < m.end() <= ce for cs, ce in calm) \
+                        and not _hypothetical(text, m.end()):
                     hits[name] = m.span()
                     break
         # "방 빼래요, 갈 데가 없어요", "집이 다 탔어요, 갈 데가 없어요": the event is the
@@ -239,6 +292,12 @@ class EntityExtractor:
             start, end = hits["homeless"]
             if "없" in text[start:end]:
                 hits.pop("homeless")
+        # "남편이 뇌출혈로 쓰러져서 돈 벌 사람이 없어요": the illness is the event (as the law
+        # counts them: 주소득자 사망·가출·구금 apart from 중한 질병); an injury alone stays a loss
+        if "serious_illness" in hits and "main_earner_loss" in hits:
+            start, end = hits["main_earner_loss"]
+            if re.search(r"쓰러|입원", text[start:end]):
+                hits.pop("main_earner_loss")
         for name, (start, end) in hits.items():
             add("crisis_event", name, start, end)
 
@@ -253,8 +312,16 @@ class EntityExtractor:
         neglect = a["neglect"].search(text)
         self_victim = re.search(r"(?:저|나|절|날)(?:를|을|랑|도|한테)?\s*(?:\S+\s*)?(?:때|패|밀|던|맞|죽)",
                                 text)
+        if a["outside"].search(text) and not _FAMILY_ACTOR.search(text):
+            return  # classmates, a boss, a stranger: no crisis event (nlu/README.md)
+        if partner and not between and not child and not neglect and not _ACT.search(text):
+            return  # "남편 퇴근 시간만 되면 손이 떨려요": a veiled message names no act
         if between:
             events.append(("domestic_violence", between))
+            if self_victim and self_victim.start() > between.end() \
+                    and not re.match(r"[가-힣]", text[self_victim.start() - 1:self_victim.start()]) \
+                    and re.search(r"때|패|밀|던", text[between.end():self_victim.start()]):
+                events.append(("neglect_abuse", self_victim))  # "엄마 때리고 나도 때림": two acts
         elif partner and child and not self_victim:
             events.append(("neglect_abuse", child))  # "전처가 애를 때린대요"
         elif partner:
@@ -268,6 +335,11 @@ class EntityExtractor:
         for name, m in events:
             if name not in have:
                 add("crisis_event", name, m.start(), m.end())
+        if events:  # "방에 가둬 … 어데 갈 데도 없고": no place to flee to, not sleeping rough
+            for f in list(found):
+                if f.entity == "crisis_event" and f.value == "homeless" \
+                        and "없" in text[f.start:f.end]:
+                    found.remove(f)
 
     def _disability(self, text: str, add, free) -> None:  # type: ignore[no-untyped-def]
         for level in ("severe", "mild"):
@@ -295,6 +367,12 @@ class EntityExtractor:
                     self.child_re.search(self._window(text, m.start(), m.end(), 12, 8))
                     or re.search(r"개월\s*(?:된|짜리)|개월\s*(?:아기|애기|아이)", m.group(0) + tail)):
                 add("child_age_months", n, m.start(), m.end())
+            elif n is not None and n <= 36 and free(m.start(), m.end()) \
+                    and re.match(r"\s*(?:이에요|이요|예요|됐어요|이고|인데|이라)", tail) \
+                    and self.child_re.search(text) \
+                    and not self.not_income_re.search(text[max(0, m.start() - 8):m.start()]) \
+                    and not re.search(r"(?:지|째|동안|만에)\s*$", text[max(0, m.start() - 4):m.start()]):
+                add("child_age_months", n, m.start(), m.end())  # "아기 분유가 … 4개월이에요"
         for m in self.dol_re.finditer(text):
             n = parse_native(m.group("num")) if m.group("num") else 1
             if n is not None and free(m.start(), m.end()):
@@ -319,6 +397,11 @@ class EntityExtractor:
             n = parse_native(m.group("num"))
             if n is not None and n >= 20 and free(m.start(), m.end()):
                 add("age", n, m.start(), m.end())
+        for m in MIXED_AGE_RE.finditer(text):
+            ones = parse_native(m.group("ones"))
+            n = 10 * "이삼사오육칠팔구".index(m.group("tens")) + 20 + (ones or 0)
+            if ones and ones < 10 and free(m.start(), m.end()):
+                add("age", n, m.start(), m.end())
         for m in BARE_AGE_RE.finditer(text):  # "72예요", "만으로 64이에요", "63 혼자"
             n = int(m.group("num"))
             before = text[max(0, m.start() - 6):m.start()]
@@ -328,6 +411,9 @@ class EntityExtractor:
                 add("age", n, m.start("num"), m.end("num"))
 
     def _household(self, text: str, add, free) -> None:  # type: ignore[no-untyped-def]
+        if re.search(r"(?:아랫집|윗집|옆집|앞집|이웃집?)\s*(?:\S+\s*)?(?:할아버지|할머니|아저씨|아줌마"
+                     r"|아이|애|분|사람|언니|오빠)", text):
+            return  # a neighbour's household, not the writer's
         for pattern, compute in self.household_res:
             m = pattern.search(text)
             if not m or not free(m.start(), m.end()):
@@ -408,6 +494,9 @@ class EntityExtractor:
         return None
 
     def _regions(self, text: str, add, free) -> None:  # type: ignore[no-untyped-def]
+        if re.search(r"여행|기차표|비행기|ktx|KTX|놀러|출장|\d\s*박\s*\d\s*일", text) \
+                and not re.search(r"살|사는|삽|거주|주소|이사", text):
+            return  # "기차표 끊어놨어 내일 부산 가": a trip, not where the household lives
         sido_match = None
         for m in self.sido_re.finditer(text):
             if not free(m.start(), m.end()):
