@@ -16,7 +16,8 @@ from telegram.error import NetworkError
 
 from bot.dialogue.runtime import Runtime
 from bot.handoff.cases import Case
-from bot.handoff.watch import PRIORITY, REASON, Notify, Watch, notice_text, telegram_notifier
+from bot.handoff.labels import PRIORITY, REASON
+from bot.handoff.watch import Notify, Watch, notice_text, telegram_notifier
 from bot.settings import get_settings
 from bot.store import keys
 from tests.fakes.botapi import FakeBotAPI

@@ -21,14 +21,13 @@ from typing import Any
 from bot.dialogue import answers, present
 from bot.dialogue.hotlines import hotline_text
 from bot.dialogue.responses import Question, Responses
-from bot.dialogue.state import CaseRequest, OpenCase, QuickReply, Reply, State, Turn
+from bot.dialogue.state import RANK, CaseRequest, OpenCase, QuickReply, Reply, State, Turn
 from bot.eligibility.explain import reasons, show
 from bot.eligibility.questions import rank_missing
 from bot.eligibility.rulebook import Evaluation, InputError, RuleSet
 from bot.nlu.model import NLU, Parse
 from bot.settings import DialogueSettings, HandoffSettings
 
-RANK = {"critical": 0, "high": 1, "normal": 2}
 SHORT = 20  # steering words count only in messages this short ("왜요?", "뒤로 갈래요")
 POPULAR = ["basic_pension", "livelihood_benefit", "child_allowance", "emergency_welfare"]
 INTENTS_WITH_TOPIC = ("benefit_info", "how_to_apply")

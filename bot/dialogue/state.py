@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 Mode = Literal["idle", "interview", "results"]
 CrisisType = Literal["suicide", "abuse", "livelihood"]
 Priority = Literal["critical", "high", "normal"]
+RANK: dict[str, int] = {"critical": 0, "high": 1, "normal": 2}  # lower comes first
 
 
 class QuickReply(BaseModel):

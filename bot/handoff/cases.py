@@ -21,7 +21,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
-from bot.dialogue.state import CaseRequest, Reply
+from bot.dialogue.state import RANK, CaseRequest, Priority, Reply
 from bot.handoff import audit
 from bot.privacy import mask
 from bot.settings import HandoffSettings
@@ -29,8 +29,6 @@ from bot.store import keys
 from bot.store.conversations import Entry
 from bot.store.outbox import Outgoing, add
 
-Priority = Literal["critical", "high", "normal"]
-RANK = {"critical": 0, "high": 1, "normal": 2}
 CASE_TRANSCRIPT_MAX = 300   # entries a case keeps (the conversation's own log is separate)
 WAIT_SAMPLES = 50           # recent claim waits kept per priority for the resident's estimate
 
@@ -83,7 +81,12 @@ class CaseMissing(Exception):
 
 
 class NotAllowed(Exception):
-    """The change does not fit the case's state (already claimed, not yours, closed)."""
+    """The change does not fit the case's state. `why` names the reason (taken, closed,
+    not_yours, empty_reply, no_note, empty_note, not_due) for callers that word it for people."""
+
+    def __init__(self, message: str, why: str = "") -> None:
+        super().__init__(message)
+        self.why = why
 
 
 Outcome = Literal["helped", "referred", "no_contact", "not_needed"]
@@ -115,7 +118,8 @@ class HandoffQueue:
                                             "status": case.status,
                                             "priority": case.priority})
                     pipe.xadd(keys.HANDOFF_STREAM, {"event": event, "case_id": case_id,
-                                                    "priority": case.priority},
+                                                    "priority": case.priority,
+                                                    "reason": case.reason},
                               maxlen=keys.HANDOFF_STREAM_MAXLEN, approximate=True)
                     if who != "resident":  # a resident's message is not a caseworker's act
                         audit.record(pipe, who, event, case_id)
@@ -130,7 +134,8 @@ class HandoffQueue:
         def change(case: Case) -> str:
             if case.status != "waiting":
                 raise NotAllowed(f"case {case_id} is {case.status}"
-                                 + (f" by {case.assignee}" if case.assignee else ""))
+                                 + (f" by {case.assignee}" if case.assignee else ""),
+                                 "taken" if case.status == "claimed" else "closed")
             case.status, case.assignee, case.claimed_at = "claimed", who, now
             case.log(now, who, "claim")
             return "claimed"
@@ -147,7 +152,7 @@ class HandoffQueue:
         """Back to the queue, by its caseworker (or a supervisor)."""
         def change(case: Case) -> str:
             if case.status != "claimed" or (case.assignee != who and not supervisor):
-                raise NotAllowed(f"case {case_id} is not claimed by {who}")
+                raise NotAllowed(f"case {case_id} is not claimed by {who}", "not_yours")
             case.status, case.assignee, case.claimed_at = "waiting", None, None
             case.escalated = False
             case.log(now, who, "release")
@@ -158,7 +163,7 @@ class HandoffQueue:
         """A supervisor gives the case to another caseworker (callers check the role)."""
         def change(case: Case) -> str:
             if case.status == "closed":
-                raise NotAllowed(f"case {case_id} is closed")
+                raise NotAllowed(f"case {case_id} is closed", "closed")
             case.status, case.assignee, case.claimed_at = "claimed", to, now
             case.log(now, by, "reassign", to=to)
             return "reassigned"
@@ -172,11 +177,11 @@ class HandoffQueue:
         `notice` (`Dialogue.closed()`) tells the resident, through their channel."""
         def change(case: Case) -> str:
             if case.status == "closed":
-                raise NotAllowed(f"case {case_id} is closed")
+                raise NotAllowed(f"case {case_id} is closed", "closed")
             if case.status != "claimed" or (case.assignee != who and not supervisor):
-                raise NotAllowed(f"case {case_id} is not claimed by {who}")
+                raise NotAllowed(f"case {case_id} is not claimed by {who}", "not_yours")
             if not note.strip():
-                raise NotAllowed("a close needs a note")
+                raise NotAllowed("a close needs a note", "no_note")
             case.status, case.outcome, case.closed_at = "closed", outcome, now
             case.notes.append(mask(note.strip()))
             case.log(now, who, "close", outcome=outcome)
@@ -197,11 +202,11 @@ class HandoffQueue:
         """A caseworker's note on the case (never sent to the resident; numbers masked)."""
         def change(case: Case) -> str:
             if case.status == "closed":
-                raise NotAllowed(f"case {case_id} is closed")
+                raise NotAllowed(f"case {case_id} is closed", "closed")
             if case.assignee != who and not supervisor:
-                raise NotAllowed(f"case {case_id} is not claimed by {who}")
+                raise NotAllowed(f"case {case_id} is not claimed by {who}", "not_yours")
             if not note.strip():
-                raise NotAllowed("an empty note")
+                raise NotAllowed("an empty note", "empty_note")
             case.notes.append(mask(note.strip()))
             case.log(now, who, "note")
             return "noted"
@@ -229,7 +234,7 @@ class HandoffQueue:
         (`extra`). A crisis in a lower-priority case raises it, moving it up the queue."""
         def change(case: Case) -> str:
             if case.status == "closed":
-                raise NotAllowed(f"case {case_id} is closed")
+                raise NotAllowed(f"case {case_id} is closed", "closed")
             case.transcript = [*case.transcript, *entries][-CASE_TRANSCRIPT_MAX:]
             if raise_to is not None and RANK[raise_to.priority] < RANK[case.priority]:
                 case.log(now, "system", "raise", **{"from": case.priority,
@@ -272,9 +277,9 @@ class HandoffQueue:
 
         def change(case: Case) -> str:
             if case.status != "claimed" or case.assignee != who:
-                raise NotAllowed(f"case {case_id} is not claimed by {who}")
+                raise NotAllowed(f"case {case_id} is not claimed by {who}", "not_yours")
             if not text.strip():
-                raise NotAllowed("an empty reply")
+                raise NotAllowed("an empty reply", "empty_reply")
             case.transcript.append(entry)
             case.last_reply_at = now
             case.log(now, who, "reply")
@@ -312,7 +317,7 @@ class HandoffQueue:
                 case.status, case.assignee, case.claimed_at = "waiting", None, None
                 case.escalated = False  # waiting again: escalated again if nobody claims it
             else:
-                raise NotAllowed("no longer past its SLA")
+                raise NotAllowed("no longer past its SLA", "not_due")
             return event
 
         happened = []

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 import redis.asyncio as aredis
 
 from bot.handoff.cases import HandoffQueue
+from bot.handoff.labels import PRIORITY, REASON
 from bot.settings import HandoffSettings
 from bot.store import keys
 from bot.store.leases import Lease
@@ -27,9 +28,6 @@ from bot.store.leases import Lease
 log = logging.getLogger("bokji.handoff")
 
 Notify = Callable[[str], Awaitable[None]]
-REASON = {"suicide": "자살 위기", "abuse": "학대·폭력", "livelihood": "생계 위기",
-          "request": "상담 요청"}
-PRIORITY = {"critical": "위급", "high": "높음", "normal": "보통"}
 
 
 def notice_text(event: str, case_id: str, priority: str, reason: str, link: str) -> str | None:
@@ -83,13 +81,9 @@ class Watch:
             if not entries:
                 return sent
             for entry_id, fields in entries:
-                case_id = fields.get("case_id", "")
-                reason = fields.get("reason", "")
-                if not reason and fields.get("event") in ("raised", "escalated"):
-                    case = await self.queue.get(case_id)
-                    reason = case.reason if case else ""
-                text = notice_text(fields.get("event", ""), case_id,
-                                   fields.get("priority", ""), reason, self.link)
+                text = notice_text(fields.get("event", ""), fields.get("case_id", ""),
+                                   fields.get("priority", ""), fields.get("reason", ""),
+                                   self.link)
                 if text is not None:
                     assert self.notify is not None
                     await self.notify(text)  # raises: the cursor stays, tried next round

@@ -10,7 +10,9 @@ audit log. A logged-out visitor gets the login page and nothing else.
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import json
+import secrets
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,7 +26,7 @@ from starlette.responses import StreamingResponse
 
 from bot.dialogue.state import Reply
 from bot.eligibility.rulebook import RuleSet
-from bot.handoff import audit
+from bot.handoff import audit, labels
 from bot.handoff.accounts import Accounts
 from bot.handoff.cases import Case, CaseMissing, HandoffQueue, NotAllowed
 from bot.settings import Settings
@@ -48,7 +50,7 @@ def create_app(redis: aredis.Redis, settings: Settings, rules: Callable[[], Rule
                clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> FastAPI:
     app = FastAPI(title="복지 길잡이 상담원", docs_url=None, redoc_url=None, openapi_url=None)
     templates = Jinja2Templates(directory=HERE / "templates")
-    templates.env.globals.update(PRIORITY=present.PRIORITY, REASON=present.REASON,
+    templates.env.globals.update(PRIORITY=labels.PRIORITY, REASON=labels.REASON,
                                  STATUS=present.STATUS, OUTCOMES=present.OUTCOMES,
                                  ROLE=present.ROLE)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -124,8 +126,6 @@ def create_app(redis: aredis.Redis, settings: Settings, rules: Callable[[], Rule
 
     @app.get("/login", response_class=HTMLResponse)
     async def login_form(request: Request) -> HTMLResponse:
-        import secrets
-
         token = secrets.token_urlsafe(32)
         response = page(request, "login.html", csrf=token)
         response.set_cookie(LOGIN_COOKIE, token, httponly=True, secure=secure,
@@ -134,8 +134,6 @@ def create_app(redis: aredis.Redis, settings: Settings, rules: Callable[[], Rule
 
     @app.post("/login")
     async def login(request: Request, name: Text, password: Text, csrf: Text = "") -> Response:
-        import hmac
-
         expected = request.cookies.get(LOGIN_COOKIE, "")
         if not expected or not hmac.compare_digest(expected, csrf):
             return page(request, "login.html", 403, csrf=expected,
@@ -230,12 +228,8 @@ def create_app(redis: aredis.Redis, settings: Settings, rules: Callable[[], Rule
                                                                       settings.handoff),
                 "profile": present.profile_lines(case, ruleset),
                 "results": present.result_lines(case, ruleset),
-                "can": {"claim": access.can_claim(session, case),
-                        "reply": access.can_reply(session, case),
-                        "close": access.can_close(session, case),
-                        "release": access.can_release(session, case),
-                        "note": access.can_note(session, case),
-                        "reassign": access.can_reassign(session, case)},
+                "can": {what: getattr(access, f"can_{what}")(session, case)
+                        for what in ("claim", "reply", "close", "release", "note", "reassign")},
                 **more}
 
     @app.get("/cases/{case_id}", response_class=HTMLResponse)
@@ -291,9 +285,8 @@ def create_app(redis: aredis.Redis, settings: Settings, rules: Callable[[], Rule
         await queue.reply(case.case_id, session.name, text, clock())
 
     async def note_work(session: Session, case: Case, form: dict[str, Any]) -> None:
-        if not access.can_note(session, case):
-            raise NotAllowed("이 상담을 맡은 상담원만 메모를 남길 수 있어요."
-                             if case.status != "closed" else f"case {case.case_id} is closed")
+        if case.status != "closed" and not access.can_note(session, case):  # closed: queue says so
+            raise NotAllowed("이 상담을 맡은 상담원만 메모를 남길 수 있어요.")
         await queue.add_note(case.case_id, session.name, str(form.get("note", ""))[:4000],
                              clock(), supervisor=session.supervisor)
 
@@ -335,20 +328,8 @@ def _route(act, work):  # type: ignore[no-untyped-def]
 
 
 def _why(exc: Exception) -> str:
-    """A caseworker's words for a refused change."""
-    text = str(exc)
+    """A caseworker's words for a refused change (the dashboard's own refusals are worded
+    already)."""
     if isinstance(exc, CaseMissing):
         return "상담 요청을 찾을 수 없어요."
-    if "is claimed by" in text or ("is claimed" in text and "not" not in text):
-        return "이미 다른 상담원이 받았어요."
-    if "is closed" in text:
-        return "이미 종료된 상담이에요."
-    if "not claimed by" in text:
-        return "이 상담을 맡은 상담원만 할 수 있어요."
-    if "empty reply" in text:
-        return "보낼 내용을 적어 주세요."
-    if "needs a note" in text:
-        return "종료하려면 메모를 남겨 주세요."
-    if "empty note" in text:
-        return "메모 내용을 적어 주세요."
-    return text
+    return present.REFUSED.get(getattr(exc, "why", ""), str(exc))

@@ -56,6 +56,7 @@ def dashboard(
     import uvicorn
 
     from bot.handoff.commands import _with_redis
+    from bot.store import keys
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -69,7 +70,7 @@ def dashboard(
 
     async def work(redis) -> None:  # type: ignore[no-untyped-def]
         app, watch = build(settings, redis)
-        if not await redis.hlen("bokji:accounts"):
+        if not await redis.hlen(keys.ACCOUNTS):
             err.print("bokji dashboard: no caseworker accounts yet; add one with "
                       "`bokji caseworkers add NAME` (or --supervisor)", markup=False)
         server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",

@@ -13,9 +13,11 @@ from bot.eligibility.rulebook import RuleSet
 from bot.handoff.cases import Case
 from bot.settings import HandoffSettings
 
-PRIORITY = {"critical": "위급", "high": "높음", "normal": "보통"}
-REASON = {"suicide": "자살 위기", "abuse": "학대·폭력", "livelihood": "생계 위기",
-          "request": "상담 요청"}
+# Why a change was refused (`NotAllowed.why`), in the caseworker's words
+REFUSED = {"taken": "이미 다른 상담원이 받았어요.", "closed": "이미 종료된 상담이에요.",
+           "not_yours": "이 상담을 맡은 상담원만 할 수 있어요.",
+           "empty_reply": "보낼 내용을 적어 주세요.", "no_note": "종료하려면 메모를 남겨 주세요.",
+           "empty_note": "메모 내용을 적어 주세요."}
 STATUS = {"waiting": "대기", "claimed": "상담 중", "closed": "종료"}
 OUTCOMES = {"helped": "도움 드림", "referred": "다른 기관 연계", "no_contact": "연락 안 됨",
             "not_needed": "도움 필요 없음"}
