@@ -228,3 +228,19 @@ async def test_a_caseworkers_reply_and_the_closing_reach_the_console_chat(
         typed.close()
         await asyncio.wait_for(chatting, 10)
         stdin.close()
+
+
+async def test_a_crisis_right_after_a_close_opens_a_new_case(runtime: Runtime) -> None:
+    """The case closes between reading the conversation's link and routing the message to it:
+    the message is the bot's again, and a crisis opens a new case rather than being told one
+    is already open."""
+    queue, redis = runtime.service.queue, runtime.store.client
+    case = await open_case(runtime)
+    await queue.claim(case.case_id, "kim", T0)
+    await queue.close(case.case_id, "kim", "helped", "안전 확인", T0)
+    # as a message that read the link just before the close sees it
+    await redis.set(keys.conversation_case(case.conversation_id), case.case_id)
+    turn = await runtime.service.handle("console", case.chat_id, "또 죽고 싶어요")
+    assert "handoff:critical" in turn.actions and "handoff:already" not in turn.actions
+    assert turn.state.case_id not in (None, case.case_id)
+    assert await queue.case_of(case.conversation_id) == turn.state.case_id

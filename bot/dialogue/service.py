@@ -64,15 +64,16 @@ class Service:
             async with self.conversations.lock(cid):
                 state = await self.conversations.load(cid, State)
                 open_id = await self.queue.case_of(cid)
-                if state is not None and state.case_id is not None and open_id is None:
-                    # the caseworker closed it: the bot answers again, and a typed "1" picks
-                    # from the menu the closing notice showed
-                    state.case_id = None
-                    state.offered = self.dialogue.closed().choices
                 if open_id is not None and record_resident and to_case:
                     routed = await self._to_case(cid, open_id, state, text, extra)
                     if routed is not None:
                         return routed
+                    open_id = None  # closed in the meantime
+                if state is not None and state.case_id is not None and open_id is None:
+                    # the caseworker closed it: the bot answers again (a crisis opens a new
+                    # case), and a typed "1" picks from the menu the closing notice showed
+                    state.case_id = None
+                    state.offered = self.dialogue.closed().choices
                 turn: Turn = step(state)
                 if turn.state.started_at is None:
                     turn.state.started_at = dt.datetime.now(dt.UTC)
