@@ -40,7 +40,12 @@ class ClassifierSettings(BaseModel):
 class Thresholds(BaseModel):
     model_config = ConfigDict(extra="forbid")
     clarify_below: float = Field(0.45, ge=0, le=1)
-    classifier_urgent: float = Field(0.8, ge=0, le=1)
+    # "auto": chosen at training on the dev split (bot/nlu/urgency.py), kept in meta.json
+    classifier_urgent: float | Literal["auto"] = "auto"
+    classifier_urgent_recall: float = Field(0.99, gt=0, le=1)
+    classifier_urgent_range: tuple[float, float] = (0.5, 0.9)
+    classifier_urgent_explained: float = Field(0.9, ge=0, le=1)  # crisis words explained away
+    topic_urgent: float = Field(0.2, ge=0, le=1)  # a crisis topic word needs this much lean
 
 
 class NLUSettings(BaseModel):

@@ -53,6 +53,65 @@ def test_hyperbole_and_near_misses_stay_calm(detect, text: str) -> None:  # type
     assert detect(text) is None
 
 
+@pytest.mark.parametrize("text", [
+    "폭력 같은 건 없어요 그냥 돈이 좀 부족한 거지",
+    "아니요 때리거나 그런 사람 없어요",
+    "아니 쫓겨난 거 아니고 그냥 이사하는 거예요",
+    "전기 끊기거나 그런 적은 한 번도 없어요",
+    "굶은 적은 없어요",
+    "폭력은 아니고 그냥 남편이 실직해서 빠듯해요",
+    "남편이 때리지는 않아요",
+])
+def test_denied_crisis_words_are_calm(detect, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert detect(text) is None
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("남편이 매일 때려요 이런 일 없었으면 좋겠어요", "abuse"),  # a wish is not a denial
+    ("죽고 싶은 건 아닌데 그냥 사라지고 싶어요", "suicide"),   # the other words still count
+    ("장난이 아니라 진짜 죽고 싶어", "suicide"),
+    ("때린 적 없다고 하는데 아빠가 또 때렸어요", "abuse"),
+])
+def test_a_denial_voids_only_the_words_it_follows(detect, text: str,  # type: ignore[no-untyped-def]
+                                                   kind: str) -> None:
+    assert detect(text) == kind
+
+
+@pytest.fixture(scope="module")
+def detector(nlu_patterns: Path) -> CrisisDetector:
+    return CrisisDetector(nlu_patterns / "crisis.yml")
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("아동학대처벌법이랑 아동복지법 차이가 뭐예요?", "abuse"),
+    ("노숙인 쉼터는 몇 시에 문 열어요", "livelihood"),
+    ("드라마 보다가 자살이라는 말이 나와서 놀랐어", "suicide"),
+])
+def test_a_topic_word_needs_the_classifier(detector: CrisisDetector, text: str,
+                                           kind: str) -> None:
+    assert detector.detect(text) == kind  # no classifier to ask: urgent, to be safe
+    assert detector.detect(text, lambda s, e: 0.9, 0.2) == kind
+    assert detector.detect(text, lambda s, e: 0.05, 0.2) is None
+    assert all(h.topic for h in detector.hits(text))
+
+
+def test_an_act_is_urgent_whatever_the_classifier_says(detector: CrisisDetector) -> None:
+    assert detector.detect("남편이 때려요", lambda s, e: 0.0, 0.2) == "abuse"
+    assert detector.detect("죽고 싶어요", lambda s, e: 0.0, 0.2) == "suicide"
+
+
+def test_the_lean_is_asked_about_the_topic_words_own_span(detector: CrisisDetector) -> None:
+    text = "기초연금 문의요. 그리고 사실 남편 폭력 때문에 집을 나왔어요"
+    asked: list[str] = []
+
+    def lean(start: int, end: int) -> float:
+        asked.append(text[start:end])
+        return 0.9
+
+    assert detector.detect(text, lean, 0.2) == "abuse"
+    assert asked == ["폭력"]
+
+
 def test_a_broken_pattern_is_reported_at_its_line(tmp_path: Path, nlu_patterns: Path) -> None:
     from bot.yamlio import Problem
 
@@ -66,6 +125,20 @@ def test_a_broken_pattern_is_reported_at_its_line(tmp_path: Path, nlu_patterns: 
                 if "죽고(" in row)
     assert str(info.value).startswith(f"{broken}:{line}:")
     assert "invalid pattern" in str(info.value)
+
+
+def test_a_broken_denial_is_reported_at_its_line(tmp_path: Path, nlu_patterns: Path) -> None:
+    from bot.yamlio import Problem
+
+    text = (nlu_patterns / "crisis.yml").read_text(encoding="utf-8")
+    broken = tmp_path / "crisis.yml"
+    text = text.replace("denials:\n", "denials:\n  - '(?:같은'\n", 1)
+    broken.write_text(text, encoding="utf-8")
+    with pytest.raises(Problem) as info:
+        CrisisDetector(broken)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if row == "  - '(?:같은'")
+    assert str(info.value).startswith(f"{broken}:{line}:")
+    assert "denials: invalid pattern" in str(info.value)
 
 
 def test_a_missing_section_is_reported(tmp_path: Path) -> None:

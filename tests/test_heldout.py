@@ -18,12 +18,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 TARGETS = {"accuracy": 0.93, "macro_f1": 0.90, "urgent_recall": 1.00,
            "false_urgent_rate": 0.01, "entity_exact_match": 0.95}
-# Set from the run recorded in BENCHMARKS.md (2026-11-22, second fresh dev file and the
-# crisis patterns and training data written from its errors): urgent recall 0.970 → 0.992
-# (131 of 132), false urgent 0.0336 → 0.0315. A floor only ever moves towards its target.
-# Entity rules from dev errors then lifted entity exact-match to 0.9572.
-FLOOR = {"accuracy": 0.938, "macro_f1": 0.950, "urgent_recall": 0.992,
-         "false_urgent_rate": 0.0316, "entity_exact_match": 0.957}
+# Set from the run recorded in BENCHMARKS.md (2026-12-04: denials, topic words, the
+# classifier's threshold chosen on dev, crisis words explained away; third and fourth fresh
+# dev batches): urgent recall 0.992 → 1.000, false urgent 0.0315 → 0.0273. A floor only ever
+# moves towards its target, with one recorded exception: entity exact-match 0.9572 → 0.9556
+# (one message), because the classifier alone now flags a message as abuse at 0.5 where it
+# needed 0.7, and abuse changes how violence words are read; a crisis caught is worth it.
+FLOOR = {"accuracy": 0.947, "macro_f1": 0.954, "urgent_recall": 1.000,
+         "false_urgent_rate": 0.0274, "entity_exact_match": 0.9555}
 
 
 @pytest.fixture(scope="module")
@@ -44,4 +46,4 @@ def test_false_urgent_rate_does_not_rise(report: Report) -> None:
 def test_targets_that_are_met_stay_met(report: Report) -> None:
     met = {k for k, v in TARGETS.items()
            if (getattr(report, k) <= v if k == "false_urgent_rate" else getattr(report, k) >= v)}
-    assert "macro_f1" in met  # met when this floor was set; the others are tracked in issue 3
+    assert {"accuracy", "macro_f1", "urgent_recall", "entity_exact_match"} <= met, met

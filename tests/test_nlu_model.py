@@ -67,3 +67,24 @@ def test_contract_command() -> None:
     assert out[2]["urgent"] is True and out[2]["crisis_type"] == "abuse"
     assert out[2]["entities"] == [{"entity": "crisis_event", "value": "domestic_violence",
                                    "start": 0, "end": 2}]
+
+
+def test_questions_about_a_crisis_topic_stay_calm(nlu) -> None:  # type: ignore[no-untyped-def]
+    # 학대, 스토킹, 노숙 only name the subject: the classifier decides (thresholds.topic_urgent)
+    for text in ("아동학대처벌법이랑 아동복지법 차이가 뭐예요?",
+                 "스토킹 처벌법 생긴 게 몇 년도였죠?"):
+        assert nlu.parse(text).urgent is False, text
+
+
+def test_a_topic_word_disclosed_after_a_question_is_urgent(nlu) -> None:  # type: ignore[no-untyped-def]
+    p = nlu.parse("기초연금 신청 서류 뭐 필요해요? 그리고 사실 요즘 남편 폭력이 심해서 무서워요")
+    assert (p.urgent, p.crisis_type) == (True, "abuse")
+
+
+def test_sentence_around_finds_the_sentence_without_a_full_stop() -> None:
+    from bot.nlu.urgency import sentence_around
+
+    text = "기초연금 물어보려고요. 근데 사실 남편이 폭력을 써요 무서워요"
+    s, e = sentence_around(text, text.index("폭력"), text.index("폭력") + 2)
+    assert text[s:e].strip() == "근데 사실 남편이 폭력을 써요"
+    assert sentence_around("폭력", 0, 2) == (0, 2)

@@ -56,6 +56,11 @@ def train_command(
     err.print(f"trained on {result.examples} examples in {result.seconds:.1f} s; dev "
               f"accuracy {result.dev_accuracy:.3f}, temperature {result.temperature:.1f} → "
               f"{result.model_dir}", markup=False)
+    if result.urgency:
+        u = result.urgency
+        err.print(f"classifier alone is urgent from {u.threshold:.3f} (dev, model not trained on "
+                  f"it: {u.caught} of {u.crises} crises no pattern catches, {u.false_urgent} of "
+                  f"{u.calm} calm messages)", markup=False)
 
 
 @app.command("parse")

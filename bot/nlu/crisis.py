@@ -3,34 +3,45 @@
 Missing a real crisis is the worst error this product can make, so detection is layered: these
 patterns (nlu/patterns/crisis.yml) always run, and the classifier can only add urgency. Calm
 patterns keep hyperbole ("더워 죽겠다") and near misses ("자살 예방 교육") from raising alarms,
-but only where they cover the very words that matched.
+but only where they cover the very words that matched; denials right after the words ("때리지는
+않아요", "폭력 같은 건 없어요") void that match alone.
+
+Two strengths of pattern, because words differ in what they prove:
+- `patterns` describe an act or a state ("남편이 때려요", "죽고 싶어요", "전기 끊겼어요"): a
+  match is urgent on its own.
+- `topics` only name the subject ("학대", "폭력", "노숙"): residents ask about laws, statistics,
+  training and programs with the same words far more often than they disclose with them. A
+  topic match is urgent when the classifier leans towards a crisis too, on the message or on
+  the sentence the word stands in (`thresholds.topic_urgent` in config.yml); with no classifier
+  to ask, it is urgent.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.yamlio import MDict, Problem, load_model
+from bot.yamlio import MList, Problem, load_model
 
 CRISIS_TYPES = ("suicide", "abuse", "livelihood")  # the order replies follow
-# The matched words are denied right after them ("때리지는 않아요", "죽고 싶진 않아요").
-# Other crisis words in the same message still count on their own.
-_NEGATED = re.compile(r"[가-힣]{0,2}(?:지는|지도|진|지)\s*"
-                      r"(?:않(?:아요|았어요|습니다|아|았|는다|는데|고)|않아|말)")
+# How much the classifier leans towards a crisis around a span: (start, end) → probability.
+Lean = Callable[[int, int], float]
 
 
 class CrisisPatterns(BaseModel):
     model_config = ConfigDict(extra="forbid")
     patterns: list[str]
+    topics: list[str] = []
     calm: list[str] = []
 
 
 class CrisisFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    denials: list[str] = []
     suicide: CrisisPatterns
     abuse: CrisisPatterns
     livelihood: CrisisPatterns
@@ -41,49 +52,76 @@ class CrisisHit:
     type: str
     start: int
     end: int
+    topic: bool = False  # a subject word only: needs the classifier's agreement
 
 
-def _compile_all(raw: MDict, kind: str, part: str, items: list[str]) -> list[re.Pattern[str]]:
+def _compile(block: MList, where: str, items: list[str]) -> list[re.Pattern[str]]:
     compiled = []
-    block = raw[kind][part]
     for i, pattern in enumerate(items):
         try:
             compiled.append(re.compile(pattern, re.IGNORECASE))
         except re.error as exc:
-            raise Problem(block.item_pos[i], f"{kind}.{part}: invalid pattern: {exc}") from None
+            raise Problem(block.item_pos[i], f"{where}: invalid pattern: {exc}") from None
     return compiled
 
 
 class CrisisDetector:
     def __init__(self, path: Path) -> None:
         spec, raw = load_model(CrisisFile, path)
-        self.rules = {
-            kind: (_compile_all(raw, kind, "patterns", getattr(spec, kind).patterns),
-                   _compile_all(raw, kind, "calm", getattr(spec, kind).calm))
-            for kind in CRISIS_TYPES
-        }
+        self.denials = _compile(raw["denials"], "denials", spec.denials) \
+            if spec.denials else []
+        self.rules: dict[str, tuple[list[re.Pattern[str]], list[re.Pattern[str]],
+                                    list[re.Pattern[str]]]] = {}
+        for kind in CRISIS_TYPES:
+            block, part = raw[kind], getattr(spec, kind)
+            self.rules[kind] = tuple(  # type: ignore[assignment]
+                _compile(block[name], f"{kind}.{name}", getattr(part, name))
+                if getattr(part, name) else []
+                for name in ("patterns", "topics", "calm"))
+
+    def _denied(self, text: str, end: int) -> bool:
+        return any(d.match(text, end) for d in self.denials)
 
     def hits(self, text: str) -> list[CrisisHit]:
-        """Every pattern match not covered by a calm match of the same type."""
+        """Every pattern and topic match not covered by a calm match of its type nor denied."""
+        return self._scan(text)[0]
+
+    def explained(self, text: str) -> bool:
+        """Crisis words were there, and every one was explained away (a calm context or a
+        denial): what is left of the message is calm as far as the patterns can tell."""
+        hits, matched = self._scan(text)
+        return matched and not hits
+
+    def _scan(self, text: str) -> tuple[list[CrisisHit], bool]:
         out: list[CrisisHit] = []
+        matched = False
         for kind in CRISIS_TYPES:
-            patterns, calm = self.rules[kind]
+            patterns, topics, calm = self.rules[kind]
             calm_spans = [m.span() for c in calm for m in c.finditer(text)]
-            for pattern in patterns:
-                for m in pattern.finditer(text):
-                    s, e = m.span()
-                    if any(cs <= s < ce or cs < e <= ce or (s <= cs and ce <= e)
-                           for cs, ce in calm_spans):
-                        continue
-                    if _NEGATED.match(text, e):  # "때리지는 않아요", "죽고 싶진 않아요"
-                        continue
-                    out.append(CrisisHit(kind, s, e))
-        return out
+            for is_topic, group in ((False, patterns), (True, topics)):
+                for pattern in group:
+                    for m in pattern.finditer(text):
+                        matched = True
+                        s, e = m.span()
+                        if any(cs <= s < ce or cs < e <= ce or (s <= cs and ce <= e)
+                               for cs, ce in calm_spans):
+                            continue
+                        if self._denied(text, e):
+                            continue
+                        out.append(CrisisHit(kind, s, e, is_topic))
+        return out, matched
+
+    def urgent_hits(self, text: str, lean: Lean | None = None,
+                    topic_min: float = 0.0) -> list[CrisisHit]:
+        """The hits that make the message urgent: every act, and topics the classifier backs."""
+        hits = self.hits(text)
+        return [h for h in hits
+                if not h.topic or lean is None or lean(h.start, h.end) >= topic_min]
 
     def has(self, text: str, kind: str) -> bool:
         return any(hit.type == kind for hit in self.hits(text))
 
-    def detect(self, text: str) -> str | None:
+    def detect(self, text: str, lean: Lean | None = None, topic_min: float = 0.0) -> str | None:
         """The crisis type the reply must follow, or None."""
-        kinds = {hit.type for hit in self.hits(text)}
+        kinds = {hit.type for hit in self.urgent_hits(text, lean, topic_min)}
         return next((k for k in CRISIS_TYPES if k in kinds), None)

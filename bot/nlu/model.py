@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Literal
 
@@ -17,6 +16,7 @@ from bot.nlu.data import CRISIS_INTENTS, read_paths
 from bot.nlu.entities import EntityExtractor, RegionsFile, load_lexicon
 from bot.nlu.language import detect_script
 from bot.nlu.normalize import Normalizer
+from bot.nlu.urgency import Classifier, Ranking, Thresholds, decide
 from bot.settings import NLUSettings
 from bot.yamlio import load_model
 
@@ -57,8 +57,15 @@ class NLU:
             raise ModelMissing(f"no NLU model in {model_dir}: run `bokji train`")
         self.meta = json.loads(meta_path.read_text(encoding="utf-8"))
         self.settings = settings
-        self.temperature = float(self.meta.get("temperature", 1.0))
         self.nlp = spacy.load(model_dir / "spacy")
+        self.classifier = Classifier(self.nlp, float(self.meta.get("temperature", 1.0)),
+                                     settings.max_chars)
+        chosen = settings.thresholds.classifier_urgent
+        # "auto": the threshold training chose on dev (older models: the former setting)
+        classifier_urgent = float(self.meta.get("urgency", {}).get("classifier_urgent", 0.7)
+                                  if chosen == "auto" else chosen)
+        self.thresholds = Thresholds(settings.thresholds.topic_urgent, classifier_urgent,
+                                     settings.thresholds.classifier_urgent_explained)
         patterns = model_dir / "patterns"  # the snapshot trained and evaluated with
         self.normalize = Normalizer.from_file(patterns / "normalize.yml")
         self.crisis = CrisisDetector(patterns / "crisis.yml")
@@ -69,17 +76,13 @@ class NLU:
         norm = self.normalize(text)
         clean = norm.text
         language = detect_script(clean)
-        crisis_type = self.crisis.detect(clean)
-        ranking: list[tuple[str, float]] = []
+        ranking: Ranking = []
         if language in ("ko", "symbols") and clean.strip():
-            doc = self.nlp(clean[:self.settings.max_chars])
-            ranking = self._calibrated(doc.cats)
+            ranking = self.classifier.rank(clean)
+        crisis_type, _ = decide(self.crisis, self.classifier, clean, ranking, self.thresholds)
         intent, confidence = ranking[0] if ranking else ("out_of_scope", 0.0)
         if language not in ("ko",):
             intent, confidence = "out_of_scope", 1.0 if language != "symbols" else confidence
-        if crisis_type is None and intent in CRISIS_INTENTS and \
-                confidence >= self.settings.thresholds.classifier_urgent:
-            crisis_type = CRISIS_INTENTS[intent]
         if crisis_type is not None:
             crisis_intent = TYPE_TO_INTENT[crisis_type]
             # A crisis decides what happens next whatever else the message asks.
@@ -96,15 +99,6 @@ class NLU:
         return Parse(text=text, intent=intent, confidence=round(confidence, 4),
                      urgent=crisis_type is not None, crisis_type=crisis_type, entities=entities,
                      language=language, ranking=[(k, round(v, 4)) for k, v in ranking[:3]])
-
-    def _calibrated(self, cats: dict[str, float]) -> list[tuple[str, float]]:
-        t = self.temperature
-        logs = {k: math.log(max(v, 1e-12)) / t for k, v in cats.items()}
-        top = max(logs.values())
-        exp = {k: math.exp(v - top) for k, v in logs.items()}
-        total = sum(exp.values())
-        return sorted(((k, v / total) for k, v in exp.items()), key=lambda kv: -kv[1])
-
 
 def build_extractor(patterns: Path, rules_regions: Path) -> EntityExtractor:
     """Entity rules from the pattern files, the benefit synonyms and the regions of the rules."""

@@ -23,12 +23,15 @@ from spacy.training import Example as SpacyExample
 from spacy.util import fix_random_seed, minibatch
 
 from bot.nlu import pipeline
-from bot.nlu.data import INTENTS, Example, NLUData, read_paths
+from bot.nlu.crisis import CrisisDetector
+from bot.nlu.data import CRISIS_INTENTS, INTENTS, Example, NLUData, read_paths
 from bot.nlu.normalize import Normalizer
+from bot.nlu.urgency import Calibration, Classifier, calibrate
 from bot.settings import Settings
 from bot.yamlio import Problems, yaml_files
 
-CODE_FILES = ("features.py", "tokenizers.py", "pipeline.py", "train.py")
+CODE_FILES = ("features.py", "tokenizers.py", "pipeline.py", "train.py", "urgency.py",
+              "crisis.py")
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -39,6 +42,7 @@ class TrainResult:
     seconds: float
     temperature: float
     dev_accuracy: float
+    urgency: Calibration | None = None
 
 
 def fingerprint(settings: Settings) -> str:
@@ -52,7 +56,7 @@ def fingerprint(settings: Settings) -> str:
     for file in files:
         h.update(str(file.name).encode())
         h.update(file.read_bytes())
-    h.update(json.dumps(nlu.model_dump(mode="json", exclude={"test", "thresholds", "max_chars"}),
+    h.update(json.dumps(nlu.model_dump(mode="json", exclude={"test", "max_chars"}),
                         sort_keys=True).encode())
     h.update(spacy.__version__.encode())
     return h.hexdigest()
@@ -165,6 +169,22 @@ def _temperature(nlp: Any, dev: list[SpacyExample]) -> tuple[float, float]:
     return best_t, correct / max(1, len(dev))
 
 
+def _calibrate_urgency(settings: Settings, nlp: Any, temperature: float,
+                       normalizer: Normalizer, dev_data: NLUData) -> Calibration | None:
+    """The classifier's urgency threshold, chosen on dev by the model that has not seen it."""
+    thresholds = settings.nlu.thresholds
+    if not dev_data.examples:
+        return None
+    crisis = CrisisDetector(settings.resolve(settings.nlu.patterns) / "crisis.yml")
+    classifier = Classifier(nlp, temperature, settings.nlu.max_chars)
+    examples = [(normalizer(ex.text).text, ex.intent in CRISIS_INTENTS)
+                for ex in dev_data.examples]
+    low, high = thresholds.classifier_urgent_range
+    return calibrate(examples, crisis, classifier, thresholds.topic_urgent,
+                     thresholds.classifier_urgent_explained, thresholds.classifier_urgent_recall,
+                     low, high)
+
+
 def train(settings: Settings, progress: Progress | None = None) -> TrainResult:
     start = time.perf_counter()
     data = load_training_data(settings)
@@ -180,6 +200,7 @@ def train(settings: Settings, progress: Progress | None = None) -> TrainResult:
         raise Problems(dev_data.problems)
     dev = _examples(nlp0, normalizer, dev_data.examples)
     temperature, dev_accuracy = _temperature(nlp, dev) if dev else (1.0, float("nan"))
+    calibration = _calibrate_urgency(settings, nlp, temperature, normalizer, dev_data)
     if dev and settings.nlu.final_fit_with_dev:
         # Tuning is done: the model that ships learns from the dev messages too (the usual
         # last step), keeping the temperature measured above. The test split is never used.
@@ -204,6 +225,7 @@ def train(settings: Settings, progress: Progress | None = None) -> TrainResult:
         "temperature": temperature,
         "dev_examples": len(dev),
         "dev_accuracy": round(dev_accuracy, 4),
+        "urgency": calibration.as_json() if calibration else {},
         "train_seconds": round(seconds, 2),
         "spacy": spacy.__version__,
     }
@@ -211,4 +233,4 @@ def train(settings: Settings, progress: Progress | None = None) -> TrainResult:
                                    encoding="utf-8")
     shutil.rmtree(target, ignore_errors=True)  # swap in whole: a half-written model never loads
     tmp.rename(target)
-    return TrainResult(target, len(examples), seconds, temperature, dev_accuracy)
+    return TrainResult(target, len(examples), seconds, temperature, dev_accuracy, calibration)

@@ -1,0 +1,157 @@
+"""Whether a message is urgent: one decision, used when parsing and when training.
+
+Patterns come first (bot/nlu/crisis.py): an act ("남편이 때려요") is urgent on its own; a topic
+word ("학대") when the classifier leans to a crisis too. Where no pattern speaks, the classifier
+alone makes a message urgent when its crisis intents together are likely enough.
+
+How likely is "enough" depends on the classifier's calibration, which moves whenever the data
+does (a harder dev split raised the softmax temperature from 0.6 to 0.8, and a threshold set
+by hand for the old one silently lost crises). So training chooses it, like the temperature:
+on the dev split, with the model that has not seen it, the highest threshold that still
+catches `classifier_urgent_recall` of the dev crises no pattern catches. The choice is kept
+in the model's meta.json, with the figures it was chosen on.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.nlu.crisis import CrisisDetector, Lean
+from bot.nlu.data import CRISIS_INTENTS
+
+Ranking = list[tuple[str, float]]
+
+_EDGE = " \t\n.!?…~ㅠㅜㅋㅎ"
+_SENTENCE_END = re.compile(r"[.!?…\n]+|(?<=[요다죠까네])\s+|[ㅠㅜ]{2,}\s*")
+
+
+def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span of the sentence holding text[start:end] (punctuation, or a polite or plain
+    sentence ending followed by a space, ends a sentence: residents often leave out the dot)."""
+    s, e = 0, len(text)
+    for m in _SENTENCE_END.finditer(text):
+        if m.end() <= start:
+            s = m.end()
+        elif m.start() >= end:
+            e = m.start()
+            break
+    return s, e
+
+
+def crisis_mass(ranking: Ranking) -> float:
+    return sum(p for intent, p in ranking if intent in CRISIS_INTENTS)
+
+
+class Classifier:
+    """The trained spaCy text categorizer with its calibrated softmax."""
+
+    def __init__(self, nlp: Any, temperature: float, max_chars: int) -> None:
+        self.nlp = nlp
+        self.temperature = temperature
+        self.max_chars = max_chars
+
+    def rank(self, text: str) -> Ranking:
+        cats = self.nlp(text[:self.max_chars]).cats
+        t = self.temperature
+        logs = {k: math.log(max(v, 1e-12)) / t for k, v in cats.items()}
+        top = max(logs.values())
+        exp = {k: math.exp(v - top) for k, v in logs.items()}
+        total = sum(exp.values())
+        return sorted(((k, v / total) for k, v in exp.items()), key=lambda kv: -kv[1])
+
+    def lean(self, text: str, ranking: Ranking, enough: float) -> Lean:
+        """How much the classifier leans to any crisis: on the whole message, or on the
+        sentence a topic word stands in, whichever is more (a disclosure at the end of a long
+        question is not outvoted by the question). Sentences are classified only when asked."""
+        whole = crisis_mass(ranking)
+
+        def lean(start: int, end: int) -> float:
+            if whole >= enough:
+                return whole
+            s, e = sentence_around(text, start, end)
+            if not text[:s].strip(_EDGE) and not text[e:].strip(_EDGE):
+                return whole  # the sentence is the message
+            return max(whole, crisis_mass(self.rank(text[s:e])))
+
+        return lean
+
+
+def pattern_crisis(crisis: CrisisDetector, classifier: Classifier | None, text: str,
+                   ranking: Ranking, topic_min: float) -> str | None:
+    lean = classifier.lean(text, ranking, topic_min) if classifier and ranking else None
+    return crisis.detect(text, lean, topic_min)
+
+
+def classifier_crisis(ranking: Ranking, threshold: float) -> str | None:
+    """The classifier alone: the crisis intents together, so that a message torn between two
+    crises (a husband who drinks and says he will die) still counts."""
+    crises = [(p, intent) for intent, p in ranking if intent in CRISIS_INTENTS]
+    if crises and sum(p for p, _ in crises) >= threshold:
+        return CRISIS_INTENTS[max(crises)[1]]
+    return None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    topic: float       # a topic word needs this much lean
+    classifier: float  # the classifier alone, where no pattern spoke
+    explained: float   # the classifier alone, where every crisis word was explained away
+
+
+def decide(crisis: CrisisDetector, classifier: Classifier | None, text: str, ranking: Ranking,
+           thresholds: Thresholds) -> tuple[str | None, str | None]:
+    """(crisis type, what found it: "pattern" or "classifier"), or (None, None)."""
+    found = pattern_crisis(crisis, classifier, text, ranking, thresholds.topic)
+    if found:
+        return found, "pattern"
+    bar = thresholds.explained if crisis.explained(text) else thresholds.classifier
+    found = classifier_crisis(ranking, max(bar, thresholds.classifier))
+    return (found, "classifier") if found else (None, None)
+
+
+@dataclass
+class Calibration:
+    threshold: float
+    crises: int         # dev crises that no pattern catches
+    caught: int         # … of which the classifier catches at the threshold
+    calm: int           # dev messages that are not crises and no pattern flags
+    false_urgent: int   # … of which the classifier flags at the threshold
+
+    def as_json(self) -> dict[str, float | int]:
+        return {"classifier_urgent": round(self.threshold, 4), "dev_crises_left": self.crises,
+                "dev_crises_caught": self.caught, "dev_calm_left": self.calm,
+                "dev_false_urgent": self.false_urgent}
+
+
+def calibrate(examples: Iterable[tuple[str, bool]], crisis: CrisisDetector,
+              classifier: Classifier, topic_min: float, explained: float, recall: float,
+              floor: float, ceiling: float) -> Calibration:
+    """The highest threshold in [floor, ceiling] catching `recall` of the dev crises that the
+    patterns leave to the classifier. `examples` are (normalised text, is a crisis). Messages
+    whose crisis words were all explained away keep their own, higher bar."""
+    crisis_masses: list[float] = []
+    calm_masses: list[float] = []
+    for text, is_crisis in examples:
+        if not text.strip():
+            continue
+        ranking = classifier.rank(text)
+        if pattern_crisis(crisis, classifier, text, ranking, topic_min) is not None:
+            continue
+        mass = crisis_mass(ranking)
+        if crisis.explained(text):
+            mass = mass if mass >= explained else 0.0  # below its bar, at no threshold
+        (crisis_masses if is_crisis else calm_masses).append(mass)
+    crisis_masses.sort(reverse=True)
+    if crisis_masses:
+        needed = math.ceil(recall * len(crisis_masses))  # this many must be caught
+        threshold = crisis_masses[max(0, needed - 1)]
+    else:
+        threshold = ceiling
+    threshold = min(ceiling, max(floor, threshold))
+    return Calibration(threshold, len(crisis_masses),
+                       sum(m >= threshold for m in crisis_masses), len(calm_masses),
+                       sum(m >= threshold for m in calm_masses))
