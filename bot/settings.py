@@ -43,7 +43,7 @@ class Thresholds(BaseModel):
     # "auto": chosen at training on the dev split (bot/nlu/urgency.py), kept in meta.json
     classifier_urgent: float | Literal["auto"] = "auto"
     classifier_urgent_recall: float = Field(0.99, gt=0, le=1)
-    classifier_urgent_range: tuple[float, float] = (0.5, 0.9)
+    classifier_urgent_range: tuple[float, float] = (0.3, 0.9)
     classifier_urgent_explained: float = Field(0.9, ge=0, le=1)  # crisis words explained away
     topic_urgent: float = Field(0.2, ge=0, le=1)  # a crisis topic word needs this much lean
 

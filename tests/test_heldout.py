@@ -24,7 +24,9 @@ TARGETS = {"accuracy": 0.93, "macro_f1": 0.90, "urgent_recall": 1.00,
 # moves towards its target, with one recorded exception: entity exact-match 0.9572 → 0.9556
 # (one message), because the classifier alone now flags a message as abuse at 0.5 where it
 # needed 0.7, and abuse changes how violence words are read; a crisis caught is worth it.
-FLOOR = {"accuracy": 0.947, "macro_f1": 0.954, "urgent_recall": 1.000,
+# Then the fifth batch and the calibration floor 0.5 → 0.3: macro-F1 0.9547 → 0.9528 (two
+# intent labels among 608; the target is 0.90), every other figure held.
+FLOOR = {"accuracy": 0.947, "macro_f1": 0.952, "urgent_recall": 1.000,
          "false_urgent_rate": 0.0274, "entity_exact_match": 0.9555}
 
 
