@@ -22,6 +22,10 @@ Extract = Callable[[str], set[tuple[str, object]]]
     ("5개월 아기 있어요", {("child_age_months", 5)}),
     ("일곱 살 딸이랑 둘이 살아요", {("child_age_months", 84), ("household_size", 2)}),
     ("월세 3개월 밀렸어요", set()),
+    ("일주일에 두세 번 일해요", set()),          # 두세: two or three, counting times
+    ("사과 두세 개만 주세요", set()),
+    ("아이가 세 살이에요", {("child_age_months", 36)}),
+    ("72세 할머니예요", {("age", 72)}),
     # household
     ("혼자 살아요", {("household_size", 1)}),
     ("4인 가구예요", {("household_size", 4)}),

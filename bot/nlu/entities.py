@@ -93,7 +93,10 @@ _ONES = "(?:하나|한|둘|두|셋|세|넷|네|다섯|여섯|일곱|여덟|아�
 # An age: digits, a Native numeral, or a Sino numeral with a unit in it (칠십이) — never a
 # single Sino syllable, which is usually part of a word ("유성구 살아요", "혼자 사세요").
 _AGE_NUM = rf"(?:\d{{1,3}}|{NATIVE}|[일이삼사오육칠팔구]?십[일이삼사오육칠팔구]?)"
-AGE_RE = re.compile(rf"(?<![가-힣\d])(?P<man>만\s*)?(?P<num>{_AGE_NUM})\s*(?:살|세)"
+# After a numeral in words, 세 is also the numeral three: "두세 번", "두세 개" count things
+COUNTED = re.compile(r"\s*(?:번|개|명|시간|시|달|마리|군데|가지|권|잔|그릇|병|장|대|채|곳|차례|배|끼"
+                     r"|주|날|바퀴)")
+AGE_RE = re.compile(rf"(?<![가-힣\d])(?P<man>만\s*)?(?P<num>{_AGE_NUM})\s*(?P<unit>살|세)"
                     r"(?!\s*(?:이상|이하|미만|부터|까지|넘으면|되면|이면|때|[가-힣]?대))")
 # "나는여든하나고": written without spaces, the age follows 나는/저는 directly
 _AGE_LEFT = r"(?:(?<![가-힣])|(?<=나는)|(?<=저는)|(?<=난)|(?<=전))"
@@ -389,6 +392,9 @@ class EntityExtractor:
             if n is None or n > 120 or not free(m.start(), m.end()) \
                     or m.start("num") in dropped:
                 continue
+            if m.group("unit") == "세" and not m.group("num").isdigit() \
+                    and COUNTED.match(text, m.end()):
+                continue  # "두세 번"
             if not m.group("man") and n < 20 and self._is_child(text, m.start(), m.end(), n):
                 add("child_age_months", 12 * n, m.start(), m.end())
             else:
