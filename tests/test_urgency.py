@@ -9,7 +9,6 @@ from bot.nlu.urgency import (
     classifier_crisis,
     crisis_mass,
     decide,
-    pattern_crisis,
 )
 
 NEVER = 1.01  # no probability reaches it
@@ -56,8 +55,8 @@ def test_calibration_catches_the_asked_share_of_crises_left_to_it(  # type: igno
     c = calibrate(examples, nlu.crisis, nlu.classifier, 0.2, 0.9, 0.75, 0.0, 1.0)
     assert c.crises + c.calm <= len(examples)
     assert c.caught >= 0.75 * c.crises
-    left = [t for t, crisis in examples if crisis and not nlu.crisis.explained(t) and
-            pattern_crisis(nlu.crisis, nlu.classifier, t, nlu.classifier.rank(t), 0.2) is None]
+    left = [t for t, crisis in examples if crisis and nlu.crisis.assess(
+        t, nlu.classifier.lean(t, nlu.classifier.rank(t), 0.2), 0.2) == ([], False)]
     masses = sorted((crisis_mass(nlu.classifier.rank(t)) for t in left), reverse=True)
     assert len(masses) == 5 == c.crises  # the pattern's crisis is not the classifier's
     assert c.threshold == masses[3]  # the highest that still catches four in five (≥ 0.75)

@@ -114,14 +114,25 @@ class CrisisDetector:
     def urgent_hits(self, text: str, lean: Lean | None = None,
                     topic_min: float = 0.0) -> list[CrisisHit]:
         """The hits that make the message urgent: every act, and topics the classifier backs."""
-        hits = self.hits(text)
-        return [h for h in hits
-                if not h.topic or lean is None or lean(h.start, h.end) >= topic_min]
+        return self.assess(text, lean, topic_min)[0]
+
+    def assess(self, text: str, lean: Lean | None = None,
+               topic_min: float = 0.0) -> tuple[list[CrisisHit], bool]:
+        """The urgent hits, and whether crisis words were there and all explained away —
+        one scan of the patterns for both."""
+        hits, matched = self._scan(text)
+        urgent = [h for h in hits
+                  if not h.topic or lean is None or lean(h.start, h.end) >= topic_min]
+        return urgent, matched and not hits
 
     def has(self, text: str, kind: str) -> bool:
         return any(hit.type == kind for hit in self.hits(text))
 
     def detect(self, text: str, lean: Lean | None = None, topic_min: float = 0.0) -> str | None:
         """The crisis type the reply must follow, or None."""
-        kinds = {hit.type for hit in self.urgent_hits(text, lean, topic_min)}
-        return next((k for k in CRISIS_TYPES if k in kinds), None)
+        return first_type(self.urgent_hits(text, lean, topic_min))
+
+
+def first_type(hits: list[CrisisHit]) -> str | None:
+    kinds = {hit.type for hit in hits}
+    return next((k for k in CRISIS_TYPES if k in kinds), None)

@@ -152,7 +152,7 @@ def _temperature(nlp: Any, dev: list[SpacyExample]) -> tuple[float, float]:
     probs = []
     correct = 0
     for ex in dev:
-        cats = nlp(ex.reference.text).cats
+        cats = nlp(ex.predicted).cats  # tokenised already: a Doc skips the tokenizer
         gold = max(ex.reference.cats, key=ex.reference.cats.get)
         correct += max(cats, key=cats.get) == gold
         probs.append((cats, gold))
@@ -170,15 +170,17 @@ def _temperature(nlp: Any, dev: list[SpacyExample]) -> tuple[float, float]:
 
 
 def _calibrate_urgency(settings: Settings, nlp: Any, temperature: float,
-                       normalizer: Normalizer, dev_data: NLUData) -> Calibration | None:
+                       dev_data: NLUData, dev: list[SpacyExample]) -> Calibration | None:
     """The classifier's urgency threshold, chosen on dev by the model that has not seen it."""
     thresholds = settings.nlu.thresholds
     if not dev_data.examples:
         return None
     crisis = CrisisDetector(settings.resolve(settings.nlu.patterns) / "crisis.yml")
-    classifier = Classifier(nlp, temperature, settings.nlu.max_chars)
-    examples = [(normalizer(ex.text).text, ex.intent in CRISIS_INTENTS)
-                for ex in dev_data.examples]
+    # the dev docs are tokenised already (normalised text): the classifier reuses them
+    docs = {ex.predicted.text: ex.predicted for ex in dev}
+    classifier = Classifier(nlp, temperature, settings.nlu.max_chars, docs)
+    examples = [(ex.predicted.text, data.intent in CRISIS_INTENTS)
+                for ex, data in zip(dev, dev_data.examples, strict=True)]
     low, high = thresholds.classifier_urgent_range
     return calibrate(examples, crisis, classifier, thresholds.topic_urgent,
                      thresholds.classifier_urgent_explained, thresholds.classifier_urgent_recall,
@@ -200,7 +202,7 @@ def train(settings: Settings, progress: Progress | None = None) -> TrainResult:
         raise Problems(dev_data.problems)
     dev = _examples(nlp0, normalizer, dev_data.examples)
     temperature, dev_accuracy = _temperature(nlp, dev) if dev else (1.0, float("nan"))
-    calibration = _calibrate_urgency(settings, nlp, temperature, normalizer, dev_data)
+    calibration = _calibrate_urgency(settings, nlp, temperature, dev_data, dev)
     if dev and settings.nlu.final_fit_with_dev:
         # Tuning is done: the model that ships learns from the dev messages too (the usual
         # last step), keeping the temperature measured above. The test split is never used.

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.nlu.crisis import CrisisDetector, Lean
+from bot.nlu.crisis import CrisisDetector, Lean, first_type
 from bot.nlu.data import CRISIS_INTENTS
 
 Ranking = list[tuple[str, float]]
@@ -49,13 +49,15 @@ def crisis_mass(ranking: Ranking) -> float:
 class Classifier:
     """The trained spaCy text categorizer with its calibrated softmax."""
 
-    def __init__(self, nlp: Any, temperature: float, max_chars: int) -> None:
+    def __init__(self, nlp: Any, temperature: float, max_chars: int,
+                 docs: dict[str, Any] | None = None) -> None:
         self.nlp = nlp
         self.temperature = temperature
         self.max_chars = max_chars
+        self.docs = docs or {}  # texts tokenised already (training's dev split)
 
     def rank(self, text: str) -> Ranking:
-        cats = self.nlp(text[:self.max_chars]).cats
+        cats = self.nlp(self.docs.get(text) or text[:self.max_chars]).cats
         t = self.temperature
         logs = {k: math.log(max(v, 1e-12)) / t for k, v in cats.items()}
         top = max(logs.values())
@@ -80,12 +82,6 @@ class Classifier:
         return lean
 
 
-def pattern_crisis(crisis: CrisisDetector, classifier: Classifier | None, text: str,
-                   ranking: Ranking, topic_min: float) -> str | None:
-    lean = classifier.lean(text, ranking, topic_min) if classifier and ranking else None
-    return crisis.detect(text, lean, topic_min)
-
-
 def classifier_crisis(ranking: Ranking, threshold: float) -> str | None:
     """The classifier alone: the crisis intents together, so that a message torn between two
     crises (a husband who drinks and says he will die) still counts."""
@@ -105,10 +101,12 @@ class Thresholds:
 def decide(crisis: CrisisDetector, classifier: Classifier | None, text: str, ranking: Ranking,
            thresholds: Thresholds) -> tuple[str | None, str | None]:
     """(crisis type, what found it: "pattern" or "classifier"), or (None, None)."""
-    found = pattern_crisis(crisis, classifier, text, ranking, thresholds.topic)
+    lean = classifier.lean(text, ranking, thresholds.topic) if classifier and ranking else None
+    hits, explained = crisis.assess(text, lean, thresholds.topic)
+    found = first_type(hits)
     if found:
         return found, "pattern"
-    bar = thresholds.explained if crisis.explained(text) else thresholds.classifier
+    bar = thresholds.explained if explained else thresholds.classifier
     found = classifier_crisis(ranking, max(bar, thresholds.classifier))
     return (found, "classifier") if found else (None, None)
 
@@ -139,10 +137,12 @@ def calibrate(examples: Iterable[tuple[str, bool]], crisis: CrisisDetector,
         if not text.strip():
             continue
         ranking = classifier.rank(text)
-        if pattern_crisis(crisis, classifier, text, ranking, topic_min) is not None:
+        hits, was_explained = crisis.assess(text, classifier.lean(text, ranking, topic_min),
+                                            topic_min)
+        if hits:
             continue
         mass = crisis_mass(ranking)
-        if crisis.explained(text):
+        if was_explained:
             mass = mass if mass >= explained else 0.0  # below its bar, at no threshold
         (crisis_masses if is_crisis else calm_masses).append(mass)
     crisis_masses.sort(reverse=True)
