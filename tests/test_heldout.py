@@ -26,8 +26,9 @@ TARGETS = {"accuracy": 0.93, "macro_f1": 0.90, "urgent_recall": 1.00,
 # needed 0.7, and abuse changes how violence words are read; a crisis caught is worth it.
 # Then the fifth batch and the calibration floor 0.5 → 0.3: macro-F1 0.9547 → 0.9528 (two
 # intent labels among 608; the target is 0.90), every other figure held.
-FLOOR = {"accuracy": 0.947, "macro_f1": 0.952, "urgent_recall": 1.000,
-         "false_urgent_rate": 0.0274, "entity_exact_match": 0.9555}
+# Patterns for the dev crises the classifier barely saw: false urgent 0.0273 → 0.0252.
+FLOOR = {"accuracy": 0.949, "macro_f1": 0.953, "urgent_recall": 1.000,
+         "false_urgent_rate": 0.0253, "entity_exact_match": 0.9555}
 
 
 @pytest.fixture(scope="module")
