@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -47,6 +48,12 @@ class CrisisFile(BaseModel):
     livelihood: CrisisPatterns
 
 
+class KindRules(NamedTuple):
+    patterns: list[re.Pattern[str]]  # acts: urgent on their own
+    topics: list[re.Pattern[str]]    # subjects: urgent with the classifier's backing
+    calm: list[re.Pattern[str]]      # contexts that void the matches they cover
+
+
 @dataclass(frozen=True, slots=True)
 class CrisisHit:
     type: str
@@ -70,14 +77,13 @@ class CrisisDetector:
         spec, raw = load_model(CrisisFile, path)
         self.denials = _compile(raw["denials"], "denials", spec.denials) \
             if spec.denials else []
-        self.rules: dict[str, tuple[list[re.Pattern[str]], list[re.Pattern[str]],
-                                    list[re.Pattern[str]]]] = {}
+        self.rules: dict[str, KindRules] = {}
         for kind in CRISIS_TYPES:
             block, part = raw[kind], getattr(spec, kind)
-            self.rules[kind] = tuple(  # type: ignore[assignment]
+            self.rules[kind] = KindRules(*(
                 _compile(block[name], f"{kind}.{name}", getattr(part, name))
                 if getattr(part, name) else []
-                for name in ("patterns", "topics", "calm"))
+                for name in KindRules._fields))
 
     def _denied(self, text: str, end: int) -> bool:
         return any(d.match(text, end) for d in self.denials)
@@ -89,8 +95,7 @@ class CrisisDetector:
     def explained(self, text: str) -> bool:
         """Crisis words were there, and every one was explained away (a calm context or a
         denial): what is left of the message is calm as far as the patterns can tell."""
-        hits, matched = self._scan(text)
-        return matched and not hits
+        return self.assess(text)[1]
 
     def _scan(self, text: str) -> tuple[list[CrisisHit], bool]:
         out: list[CrisisHit] = []
@@ -111,15 +116,10 @@ class CrisisDetector:
                         out.append(CrisisHit(kind, s, e, is_topic))
         return out, matched
 
-    def urgent_hits(self, text: str, lean: Lean | None = None,
-                    topic_min: float = 0.0) -> list[CrisisHit]:
-        """The hits that make the message urgent: every act, and topics the classifier backs."""
-        return self.assess(text, lean, topic_min)[0]
-
     def assess(self, text: str, lean: Lean | None = None,
                topic_min: float = 0.0) -> tuple[list[CrisisHit], bool]:
-        """The urgent hits, and whether crisis words were there and all explained away —
-        one scan of the patterns for both."""
+        """The hits that make the message urgent (every act, and topics the classifier backs),
+        and whether crisis words were there and all explained away: one scan for both."""
         hits, matched = self._scan(text)
         urgent = [h for h in hits
                   if not h.topic or lean is None or lean(h.start, h.end) >= topic_min]
@@ -130,7 +130,7 @@ class CrisisDetector:
 
     def detect(self, text: str, lean: Lean | None = None, topic_min: float = 0.0) -> str | None:
         """The crisis type the reply must follow, or None."""
-        return first_type(self.urgent_hits(text, lean, topic_min))
+        return first_type(self.assess(text, lean, topic_min)[0])
 
 
 def first_type(hits: list[CrisisHit]) -> str | None:

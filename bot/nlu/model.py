@@ -49,7 +49,8 @@ class ModelMissing(Exception):
 
 
 class NLU:
-    """Normaliser → spaCy (tokenizer + classifier) → crisis patterns → entity rules."""
+    """Normaliser → spaCy (tokenizer + classifier) → urgency (crisis patterns, then the
+    classifier alone) → entity rules."""
 
     def __init__(self, model_dir: Path, settings: NLUSettings, rules_regions: Path) -> None:
         meta_path = model_dir / "meta.json"
