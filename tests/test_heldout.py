@@ -27,7 +27,8 @@ TARGETS = {"accuracy": 0.93, "macro_f1": 0.90, "urgent_recall": 1.00,
 # Then the fifth batch and the calibration floor 0.5 → 0.3: macro-F1 0.9547 → 0.9528 (two
 # intent labels among 608; the target is 0.90), every other figure held.
 # Patterns for the dev crises the classifier barely saw: false urgent 0.0273 → 0.0252.
-FLOOR = {"accuracy": 0.949, "macro_f1": 0.953, "urgent_recall": 1.000,
+# The seventh batch: accuracy 0.949 → 0.951, macro-F1 0.954 → 0.956.
+FLOOR = {"accuracy": 0.950, "macro_f1": 0.956, "urgent_recall": 1.000,
          "false_urgent_rate": 0.0253, "entity_exact_match": 0.9555}
 
 
