@@ -11,9 +11,13 @@ from bot.nlu.normalize import Normalizer
 
 
 @pytest.fixture(scope="module")
-def detect(nlu_patterns: Path):  # type: ignore[no-untyped-def]
+def detector(nlu_patterns: Path) -> CrisisDetector:
+    return CrisisDetector(nlu_patterns / "crisis.yml")
+
+
+@pytest.fixture(scope="module")
+def detect(nlu_patterns: Path, detector: CrisisDetector):  # type: ignore[no-untyped-def]
     normalize = Normalizer.from_file(nlu_patterns / "normalize.yml")
-    detector = CrisisDetector(nlu_patterns / "crisis.yml")
     return lambda text: detector.detect(normalize(text).text)
 
 
@@ -75,11 +79,6 @@ def test_denied_crisis_words_are_calm(detect, text: str) -> None:  # type: ignor
 def test_a_denial_voids_only_the_words_it_follows(detect, text: str,  # type: ignore[no-untyped-def]
                                                    kind: str) -> None:
     assert detect(text) == kind
-
-
-@pytest.fixture(scope="module")
-def detector(nlu_patterns: Path) -> CrisisDetector:
-    return CrisisDetector(nlu_patterns / "crisis.yml")
 
 
 @pytest.mark.parametrize(("text", "kind"), [

@@ -62,6 +62,11 @@ class CrisisHit:
     topic: bool = False  # a subject word only: needs the classifier's agreement
 
 
+class Scan(NamedTuple):
+    hits: list[CrisisHit]  # every match not covered by a calm context nor denied
+    matched: bool          # any crisis word at all, voided or not
+
+
 def _compile(block: MList, where: str, items: list[str]) -> list[re.Pattern[str]]:
     compiled = []
     for i, pattern in enumerate(items):
@@ -90,14 +95,15 @@ class CrisisDetector:
 
     def hits(self, text: str) -> list[CrisisHit]:
         """Every pattern and topic match not covered by a calm match of its type nor denied."""
-        return self._scan(text)[0]
+        return self.scan(text).hits
 
     def explained(self, text: str) -> bool:
         """Crisis words were there, and every one was explained away (a calm context or a
         denial): what is left of the message is calm as far as the patterns can tell."""
         return self.assess(text)[1]
 
-    def _scan(self, text: str) -> tuple[list[CrisisHit], bool]:
+    def scan(self, text: str) -> Scan:
+        """The one pass over every pattern that the other questions are answered from."""
         out: list[CrisisHit] = []
         matched = False
         for kind in CRISIS_TYPES:
@@ -114,13 +120,14 @@ class CrisisDetector:
                         if self._denied(text, e):
                             continue
                         out.append(CrisisHit(kind, s, e, is_topic))
-        return out, matched
+        return Scan(out, matched)
 
-    def assess(self, text: str, lean: Lean | None = None,
-               topic_min: float = 0.0) -> tuple[list[CrisisHit], bool]:
+    def assess(self, text: str, lean: Lean | None = None, topic_min: float = 0.0,
+               scanned: Scan | None = None) -> tuple[list[CrisisHit], bool]:
         """The hits that make the message urgent (every act, and topics the classifier backs),
-        and whether crisis words were there and all explained away: one scan for both."""
-        hits, matched = self._scan(text)
+        and whether crisis words were there and all explained away: one scan for both (the
+        caller's, when it has one)."""
+        hits, matched = scanned if scanned is not None else self.scan(text)
         urgent = [h for h in hits
                   if not h.topic or lean is None or lean(h.start, h.end) >= topic_min]
         return urgent, matched and not hits

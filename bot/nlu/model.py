@@ -80,7 +80,9 @@ class NLU:
         ranking: Ranking = []
         if language in ("ko", "symbols") and clean.strip():
             ranking = self.classifier.rank(clean)
-        crisis_type, _ = decide(self.crisis, self.classifier, clean, ranking, self.thresholds)
+        scanned = self.crisis.scan(clean)  # once: for urgency and for the entities' abuse flag
+        crisis_type, _ = decide(self.crisis, self.classifier, clean, ranking, self.thresholds,
+                                scanned)
         intent, confidence = ranking[0] if ranking else ("out_of_scope", 0.0)
         if language not in ("ko",):
             intent, confidence = "out_of_scope", 1.0 if language != "symbols" else confidence
@@ -91,7 +93,7 @@ class NLU:
                 if intent != crisis_intent else confidence
             intent = crisis_intent
         found = self.entities(clean, abuse=crisis_type == "abuse" or
-                              self.crisis.has(clean, "abuse")) \
+                              any(hit.type == "abuse" for hit in scanned.hits)) \
             if language in ("ko", "symbols") else []
         entities = []
         for f in found:

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.nlu.crisis import CrisisDetector, Lean, first_type
+from bot.nlu.crisis import CrisisDetector, Lean, Scan, first_type
 from bot.nlu.data import CRISIS_INTENTS
 
 Ranking = list[tuple[str, float]]
@@ -85,10 +85,10 @@ class Classifier:
 def classifier_crisis(ranking: Ranking, threshold: float) -> str | None:
     """The classifier alone: the crisis intents together, so that a message torn between two
     crises (a husband who drinks and says he will die) still counts."""
+    if crisis_mass(ranking) < threshold:
+        return None
     crises = [(p, intent) for intent, p in ranking if intent in CRISIS_INTENTS]
-    if crises and sum(p for p, _ in crises) >= threshold:
-        return CRISIS_INTENTS[max(crises)[1]]
-    return None
+    return CRISIS_INTENTS[max(crises)[1]] if crises else None
 
 
 @dataclass(frozen=True)
@@ -99,10 +99,11 @@ class Thresholds:
 
 
 def decide(crisis: CrisisDetector, classifier: Classifier | None, text: str, ranking: Ranking,
-           thresholds: Thresholds) -> tuple[str | None, str | None]:
+           thresholds: Thresholds, scanned: Scan | None = None
+           ) -> tuple[str | None, str | None]:
     """(crisis type, what found it: "pattern" or "classifier"), or (None, None)."""
     lean = classifier.lean(text, ranking, thresholds.topic) if classifier and ranking else None
-    hits, explained = crisis.assess(text, lean, thresholds.topic)
+    hits, explained = crisis.assess(text, lean, thresholds.topic, scanned)
     found = first_type(hits)
     if found:
         return found, "pattern"
