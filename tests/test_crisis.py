@@ -41,6 +41,10 @@ def detect(nlu_patterns: Path, detector: CrisisDetector):  # type: ignore[no-unt
     ("전기 끊겼어요", "livelihood"),
     ("사흘째 아무것도 못 먹었어요", "livelihood"),
     ("공원 벤치에서 사흘째 자고 있어요", "livelihood"),
+    ("주머니에 천원짜리 두 장 남음 이걸로 며칠 버텨야 되는지 모르겠다", "livelihood"),
+    ("당뇨약 끊은 지 2주째예요 약국에서 외상은 안 된대요", "livelihood"),
+    ("나 살아봐도 무신 소용 이수과", "suicide"),
+    ("장애 있는 동생을 시설에서 때린다는 얘기를 들었어요", "abuse"),  # a report, not a story
 ])
 def test_crises_are_urgent(detect, text: str, kind: str) -> None:  # type: ignore[no-untyped-def]
     assert detect(text) == kind
@@ -52,6 +56,10 @@ def test_crises_are_urgent(detect, text: str, kind: str) -> None:  # type: ignor
     "전기요금 얼마 나왔는지 어떻게 봐요", "자살 예방 교육 어디서 해요", "72살혼자살아요",
     "주말에 한강 가서 자전거 탈 거예요", "다이어트 한다고 저녁 굶었더니 배고파 죽겠다",
     "pc방 마감이라고 쫓겨남ㅋㅋ 집 가야지", "먼저 갈게요~", "폭력 예방 교육 자료 있나요",
+    "대학 때 월세 밀려서 쫓겨날 뻔한 적 있는데 지금 생각하면 웃겨요",
+    "우리 어머니는 6.25 때 피난 가서 굶주렸다는 얘기를 자주 하셨어요",
+    "이삿날 가스 끊고 가야 하나요?", "언니랑 싸워서 머리채 잡을 뻔 ㅋㅋ 근데 치킨 시켜서 화해함",
+    "월급 들어오면 또 다님 ㅋㅋ",
 ])
 def test_hyperbole_and_near_misses_stay_calm(detect, text: str) -> None:  # type: ignore[no-untyped-def]
     assert detect(text) is None
@@ -115,6 +123,7 @@ def test_the_lean_is_asked_about_the_topic_words_own_span(detector: CrisisDetect
     ("    - 죽고\\s*싶\n", "    - 죽고(\\s*싶\n", "suicide.patterns: invalid pattern"),
     ("  topics:\n    - 마지막", "  topics:\n    - 마지막(", "suicide.topics: invalid pattern"),
     ("denials:\n", "denials:\n  - '(?:같은'\n", "denials: invalid pattern"),
+    ("\ncalm:\n", "\ncalm:\n  - '(?:드라마'\n", "calm: invalid pattern"),
 ])
 def test_a_broken_pattern_is_reported_at_its_line(tmp_path: Path, nlu_patterns: Path, old: str,
                                                   new: str, message: str) -> None:
@@ -141,3 +150,19 @@ def test_a_missing_section_is_reported(tmp_path: Path) -> None:
     with pytest.raises(Problem) as info:
         CrisisDetector(broken)
     assert "livelihood: Field required" in str(info.value)
+
+
+def test_shared_calm_covers_every_type_and_a_types_own_only_that_type(tmp_path: Path) -> None:
+    path = tmp_path / "crisis.yml"
+    path.write_text(
+        "calm:\n  - 드라마\\S*\\s*(?:\\S+\\s*){0,3}?\\S*(?:죽|때려)\\S*\n"
+        "suicide:\n  patterns: [죽고\\s*싶]\n  calm: [시험\\s*망해서\\s*죽고\\s*싶]\n"
+        "abuse:\n  patterns: [때려]\n"
+        "livelihood:\n  patterns: [굶]\n", encoding="utf-8")
+    detector = CrisisDetector(path)
+    assert detector.detect("드라마에서 주인공이 죽고 싶다고 하더라") is None
+    assert detector.detect("드라마 속 남편이 때려요") is None
+    assert detector.detect("시험 망해서 죽고 싶다") is None
+    assert detector.detect("시험 망해서 때려요") == "abuse"  # suicide's own calm: not abuse's
+    # beyond its span
+    assert detector.detect("드라마 다 봤어요. 그런데 집에만 오면 남편이 때려요") == "abuse"

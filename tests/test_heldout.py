@@ -28,7 +28,9 @@ TARGETS = {"accuracy": 0.93, "macro_f1": 0.90, "urgent_recall": 1.00,
 # intent labels among 608; the target is 0.90), every other figure held.
 # Patterns for the dev crises the classifier barely saw: false urgent 0.0273 → 0.0252.
 # The seventh batch: accuracy 0.949 → 0.951, macro-F1 0.954 → 0.956.
-FLOOR = {"accuracy": 0.950, "macro_f1": 0.956, "urgent_recall": 1.000,
+# The eighth dev batch, training on hard-but-calm lives and veiled crises, lazy Adam:
+# accuracy 0.951 → 0.956, macro-F1 0.956 → 0.961.
+FLOOR = {"accuracy": 0.955, "macro_f1": 0.961, "urgent_recall": 1.000,
          "false_urgent_rate": 0.0253, "entity_exact_match": 0.9555}
 
 

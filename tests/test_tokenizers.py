@@ -43,6 +43,17 @@ def test_empty_and_emoji(kiwi_nlp) -> None:  # type: ignore[no-untyped-def]
     assert kiwi_nlp("😀😀").text == "😀😀"
 
 
+def test_pipe_gives_the_docs_one_at_a_time_would(kiwi_nlp) -> None:  # type: ignore[no-untyped-def]
+    texts = ["죽고싶어요", "", "  ", "72살이고혼자살아요", "😀😀", "더워 죽겠다 ㅋㅋ"] * 3
+    piped = list(kiwi_nlp.tokenizer.pipe(texts))
+    assert len(piped) == len(texts)
+    for text, doc in zip(texts, piped, strict=True):
+        one = kiwi_nlp.make_doc(text)
+        assert doc.text == one.text
+        assert doc._.morphs == one._.morphs
+        assert [t.tag_ for t in doc] == [t.tag_ for t in one]
+
+
 @settings(max_examples=200, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(alphabet=st.sampled_from(list("가나다라죽고싶어요했는데 ㅋㅠ12.!abc😀")),

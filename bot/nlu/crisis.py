@@ -43,6 +43,7 @@ class CrisisPatterns(BaseModel):
 class CrisisFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     denials: list[str] = []
+    calm: list[str] = []  # contexts calm for every type: a scene in a drama, a hardship long past
     suicide: CrisisPatterns
     abuse: CrisisPatterns
     livelihood: CrisisPatterns
@@ -82,6 +83,7 @@ class CrisisDetector:
         spec, raw = load_model(CrisisFile, path)
         self.denials = _compile(raw["denials"], "denials", spec.denials) \
             if spec.denials else []
+        self.calm = _compile(raw["calm"], "calm", spec.calm) if spec.calm else []
         self.rules: dict[str, KindRules] = {}
         for kind in CRISIS_TYPES:
             block, part = raw[kind], getattr(spec, kind)
@@ -94,7 +96,8 @@ class CrisisDetector:
         return any(d.match(text, end) for d in self.denials)
 
     def hits(self, text: str) -> list[CrisisHit]:
-        """Every pattern and topic match not covered by a calm match of its type nor denied."""
+        """Every pattern and topic match not covered by a calm match (shared or of its type)
+        nor denied."""
         return self.scan(text).hits
 
     def explained(self, text: str) -> bool:
@@ -106,13 +109,19 @@ class CrisisDetector:
         """The one pass over every pattern that the other questions are answered from."""
         out: list[CrisisHit] = []
         matched = False
+        shared: list[tuple[int, int]] | None = None  # found only once something matched
         for kind in CRISIS_TYPES:
             patterns, topics, calm = self.rules[kind]
-            calm_spans = [m.span() for c in calm for m in c.finditer(text)]
+            calm_spans: list[tuple[int, int]] | None = None
             for is_topic, group in ((False, patterns), (True, topics)):
                 for pattern in group:
                     for m in pattern.finditer(text):
                         matched = True
+                        if calm_spans is None:
+                            if shared is None:
+                                shared = [x.span() for c in self.calm for x in c.finditer(text)]
+                            calm_spans = shared + [x.span() for c in calm
+                                                   for x in c.finditer(text)]
                         s, e = m.span()
                         if any(cs <= s < ce or cs < e <= ce or (s <= cs and ce <= e)
                                for cs, ce in calm_spans):

@@ -118,13 +118,22 @@ class KiwiTokenizer(_Serializable):
     def __call__(self, text: str) -> Doc:
         if not text.strip():
             return Doc(self.vocab, words=[], spaces=[])
-        tokens = self.kiwi.tokenize(text)
+        return self._doc(text, self.kiwi.tokenize(text))
+
+    def _doc(self, text: str, tokens: Iterable[Any]) -> Doc:
         return _doc_from_morphs(self.vocab, text,
                                 ((t.form, t.tag, t.start, t.start + t.len) for t in tokens))
 
     def pipe(self, texts: Iterable[str], batch_size: int = 64) -> Iterable[Doc]:
+        """Kiwi analyses a list on all its worker threads (training tokenises thousands)."""
+        texts = list(texts)
+        filled = [t for t in texts if t.strip()]
+        analysed = iter(self.kiwi.tokenize(filled) if filled else [])
         for text in texts:
-            yield self(text)
+            if text.strip():
+                yield self._doc(text, next(analysed))
+            else:
+                yield Doc(self.vocab, words=[], spaces=[])
 
 
 @lru_cache(maxsize=1)

@@ -26,12 +26,13 @@ from bot.nlu import pipeline
 from bot.nlu.crisis import CrisisDetector
 from bot.nlu.data import CRISIS_INTENTS, INTENTS, Example, NLUData, read_paths
 from bot.nlu.normalize import Normalizer
+from bot.nlu.optimizer import sparse_adam_like
 from bot.nlu.urgency import Calibration, Classifier, calibrate
 from bot.settings import Settings
 from bot.yamlio import Problems, yaml_files
 
 CODE_FILES = ("features.py", "tokenizers.py", "pipeline.py", "train.py", "urgency.py",
-              "crisis.py")
+              "crisis.py", "optimizer.py")
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -117,9 +118,9 @@ def _snapshot_patterns(settings: Settings, data: NLUData, target: Path) -> None:
 
 
 def _examples(nlp: Any, normalizer: Normalizer, data: list[Example]) -> list[SpacyExample]:
+    texts = [normalizer(ex.text).text or " " for ex in data]
     out = []
-    for ex in data:
-        doc = nlp.make_doc(normalizer(ex.text).text or " ")
+    for ex, doc in zip(data, nlp.tokenizer.pipe(texts), strict=True):
         cats = {intent: float(intent == ex.intent) for intent in INTENTS}
         out.append(SpacyExample.from_dict(doc, {"cats": cats}))
     return out
@@ -130,14 +131,13 @@ def _fit(settings: Settings, examples: list[SpacyExample], progress: Progress | 
     c = settings.nlu.classifier
     fix_random_seed(c.seed)
     nlp = pipeline.build(settings.nlu)
-    optimizer = nlp.initialize(lambda: examples)
+    optimizer = sparse_adam_like(nlp.initialize(lambda: examples))
     textcat = nlp.get_pipe("textcat")
     rng = random.Random(c.seed)
     order = list(examples)
     for epoch in range(c.epochs):
         rng.shuffle(order)
         losses: dict[str, float] = {}
-        # Every update runs Adam over the whole hashed weight table, so batches are not tiny.
         # The classifier is updated directly: nlp.update would deep-copy every example each
         # time, throwing away the features cached on the docs.
         for batch in minibatch(order, size=c.batch_size):
