@@ -35,6 +35,10 @@ class ClassifierSettings(BaseModel):
     batch_size: int = Field(32, ge=1)
     hash_size: int = Field(2**17, ge=2**10)
     seed: int = 7
+    # l2: every message's feature vector has length l2_scale, so long messages do not
+    # outvote short ones by their length (bot/nlu/features.py); none: log counts as they are
+    normalize: Literal["none", "l2"] = "l2"
+    l2_scale: float = Field(4.0, gt=0)
 
 
 class Thresholds(BaseModel):
@@ -42,8 +46,8 @@ class Thresholds(BaseModel):
     clarify_below: float = Field(0.45, ge=0, le=1)
     # "auto": chosen at training on the dev split (bot/nlu/urgency.py), kept in meta.json
     classifier_urgent: float | Literal["auto"] = "auto"
-    classifier_urgent_recall: float = Field(0.99, gt=0, le=1)
-    classifier_urgent_range: tuple[float, float] = (0.3, 0.9)
+    classifier_urgent_recall: float = Field(1.0, gt=0, le=1)
+    classifier_urgent_range: tuple[float, float] = (0.3, 0.35)
     classifier_urgent_explained: float = Field(0.9, ge=0, le=1)  # crisis words explained away
     topic_urgent: float = Field(0.2, ge=0, le=1)  # a crisis topic word needs this much lean
 

@@ -41,7 +41,23 @@ def doc_features(doc: Doc, morph_ngrams: int, char_ngrams: tuple[int, ...]) -> l
     return feats
 
 
-def extract_features(morph_ngrams: int, char_ngrams: tuple[int, ...]) -> Model:
+def feature_values(counts: numpy.ndarray, l2_scale: float | None) -> numpy.ndarray:
+    """Log-scaled counts, optionally scaled to a fixed length.
+
+    log1p: a repeated syllable should not outvote the rest. The L2 scaling is there because
+    without it a long message adds up many small weights: a calm life story of 300 characters
+    reached a crisis score of 1.0 on its length alone. At unit length times ``l2_scale`` every
+    message speaks with one voice, whatever its length (dev, three seeds: classifier false
+    alarms 64 -> 56, missed crises 3 -> 2; BENCHMARKS.md, "Feature scaling").
+    """
+    vals = numpy.log1p(counts).astype("float32")
+    if l2_scale is not None and len(vals):
+        vals *= numpy.float32(l2_scale / max(1e-6, float(numpy.sqrt(numpy.dot(vals, vals)))))
+    return vals
+
+
+def extract_features(morph_ngrams: int, char_ngrams: tuple[int, ...],
+                     l2_scale: float | None = None) -> Model:
     def forward(model: Model, docs: list[Doc], is_train: bool):  # type: ignore[no-untyped-def]
         batch_keys, batch_vals, lengths = [], [], []
         for doc in docs:
@@ -51,8 +67,7 @@ def extract_features(morph_ngrams: int, char_ngrams: tuple[int, ...]) -> Model:
                 keys = numpy.fromiter((hash_string(f) for f in feats), dtype="uint64",
                                       count=len(feats))
                 keys, counts = numpy.unique(keys, return_counts=True)
-                # log-scaled counts: a repeated syllable should not outvote the rest
-                cached = (keys, numpy.log1p(counts).astype("float32"))
+                cached = (keys, feature_values(counts, l2_scale))
                 if is_train:
                     doc.user_data[_CACHE_KEY] = cached
             batch_keys.append(cached[0])
@@ -69,21 +84,27 @@ def extract_features(morph_ngrams: int, char_ngrams: tuple[int, ...]) -> Model:
         return out, backprop
 
     return Model("extract_features", forward,
-                 attrs={"morph_ngrams": morph_ngrams, "char_ngrams": char_ngrams})
+                 attrs={"morph_ngrams": morph_ngrams, "char_ngrams": char_ngrams,
+                        "l2_scale": l2_scale})
 
 
 @registry.architectures("bokji.MorphCharBOW.v1")
 def build_morph_char_bow(exclusive_classes: bool = True, morph_ngrams: int = 2,
                          char_ngrams: list[int] = (1, 2, 3),  # type: ignore[assignment]
-                         length: int = 2**18, nO: int | None = None
+                         length: int = 2**18, nO: int | None = None,
+                         normalize: str = "none", l2_scale: float = 4.0,
                          ) -> Model[list[Doc], Floats2d]:
+    if normalize not in ("none", "l2"):
+        raise ValueError(f"normalize must be 'none' or 'l2', not {normalize!r}")
     sparse_linear = SparseLinear(nO=nO, length=length)
     resizable_layer = resizable(
         sparse_linear,
         resize_layer=partial(resize_linear_weighted, fill_defaults={"b": NEG_VALUE, "W": 0}),
     )
     output = softmax_activation() if exclusive_classes else Logistic()
-    model = chain(extract_features(morph_ngrams, tuple(char_ngrams)), resizable_layer, output)
+    model = chain(extract_features(morph_ngrams, tuple(char_ngrams),
+                                   l2_scale if normalize == "l2" else None),
+                  resizable_layer, output)
     if nO is not None:
         model.set_dim("nO", nO)
     model.set_ref("output_layer", sparse_linear)

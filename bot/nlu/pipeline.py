@@ -27,6 +27,7 @@ def build(settings: NLUSettings) -> Language:
     textcat = nlp.add_pipe("textcat", config={"model": {
         "@architectures": "bokji.MorphCharBOW.v1", "exclusive_classes": True,
         "morph_ngrams": c.morph_ngrams, "char_ngrams": list(c.char_ngrams), "length": c.hash_size,
+        "normalize": c.normalize, "l2_scale": c.l2_scale,
     }})
     for intent in INTENTS:
         textcat.add_label(intent)  # type: ignore[attr-defined]
