@@ -45,6 +45,33 @@ def detect(nlu_patterns: Path, detector: CrisisDetector):  # type: ignore[no-unt
     ("당뇨약 끊은 지 2주째예요 약국에서 외상은 안 된대요", "livelihood"),
     ("나 살아봐도 무신 소용 이수과", "suicide"),
     ("장애 있는 동생을 시설에서 때린다는 얘기를 들었어요", "abuse"),  # a report, not a story
+    ("아래층에서 매일 밤 여자 비명이랑 뭘 때리는 소리가 나요", "abuse"),  # 비명 is not rain
+    ("아들이 내 연금을 다 빼가요", "abuse"),
+    ("딸이 제 명의로 대출을 받아놓고 연락을 끊었어요", "abuse"),
+    ("다리 위에서 뛰어내리고 싶어요", "suicide"),
+    ("나무에 목을 매려고 했어요", "suicide"),
+    ("너무 창피해서 죽고 싶어요", "suicide"),
+    ("담배 한 대 피우고 옥상에서 뛰어내리고 싶어요", "suicide"),
+    ("트램펄린 타다가 생각했는데 베란다에서 뛰어내리고 싶어요", "suicide"),  # a ledge, not play
+    ("아빠가 게임한다고 노트북 부수고 나 때렸어 코피 났어 ㅋㅋ", "abuse"),  # 노트북 is not a drum
+    ("죽겠다 하는 게 입버릇인 줄 알았는데 요즘은 진짜 실행할 방법을 생각해요", "suicide"),
+    # not "X에 목매다" (to be set on something)
+    ("지난주에 목 매려고 했는데 줄이 끊어졌어요 다음엔 제대로 할 거예요", "suicide"),
+    ("쪽방 건물 철거한다고 다들 나갔는데 나만 남았어", "livelihood"),
+    ("남편이 만나면 한 대 때린다 진짜", "abuse"),  # a joke's calm frame, but with family in it
+    ("아빠가 나 패버린다ㅋㅋ", "abuse"), ("엄마가 베개로 때렸어요", "abuse"),
+    ("아빠가 한 번도 안 때리다가 어제 처음 때렸어요", "abuse"),
+    ("서방이 술만 먹으민 손이 올라감수다", "abuse"),
+    ("전남친이 우리집 비번을 알아서 내가 없을 때 들어왔어요", "abuse"),
+    ("남편이 일을 못 해서 이번 달 생활비가 전혀 없어요", "livelihood"),
+    ("전기세 석 달 밀렸는데 이번엔 진짜 끊는다고 사람이 왔어요", "livelihood"),
+    ("어제 수면제 스무 알 먹었는데 깨어났어요", "suicide"),
+    ("엄마가 동생을 굶기기도 해요", "abuse"),
+    ("손목 또 그었어요ㅠ", "suicide"), ("학원 쌤이 자꾸 이상하게 만져요", "abuse"),
+    ("헤어진 남친이 집 앞에서 계속 기다려요", "abuse"),
+    ("이웃 할매가 며느리한테 밥도 못 얻어 드시고 방에 갇혀 계신 것 같아유", "abuse"),
+    ("아이고 인자 다 귀찮다 이 세상 하직하고 싶다", "suicide"),
+    ("전기요금독촉장세번째예요이번엔진짜끊는대요", "livelihood"),
 ])
 def test_crises_are_urgent(detect, text: str, kind: str) -> None:  # type: ignore[no-untyped-def]
     assert detect(text) == kind
@@ -60,6 +87,24 @@ def test_crises_are_urgent(detect, text: str, kind: str) -> None:  # type: ignor
     "우리 어머니는 6.25 때 피난 가서 굶주렸다는 얘기를 자주 하셨어요",
     "이삿날 가스 끊고 가야 하나요?", "언니랑 싸워서 머리채 잡을 뻔 ㅋㅋ 근데 치킨 시켜서 화해함",
     "월급 들어오면 또 다님 ㅋㅋ",
+    "비가 창문을 세게 때려서 잠을 못 잤어요", "드럼 배우는데 심벌 세게 때리니까 귀가 멍해요",
+    "우리 팀 오늘 3대0으로 두들겨 맞았다 ㅠ", "우리 팀장님은 실적에 목을 매셔서 피곤함",
+    "트램펄린에서 뛰어내리기 하고 놀아요", "창피해서 죽고 싶었다 ㅋㅋㅋ",
+    "전기세 폭탄 맞을까 봐 걱정이에요", "공항 벤치에서 노숙했다 ㅋㅋ",
+    "우리 강아지가 소파에서 쫓겨나서 삐졌어요", "큰북을 세게 두들기는 게 재밌어요",
+    "죽기 전에 버킷리스트 실행할 방법을 찾고 있어요",
+    "요즘 이번 자격증에 목매고 있어서 주말에도 도서관 가요", "돈에 목매는 세상이 싫다",
+    "옆 건물 철거 공사 포크레인 소리 때문에 시끄러워요",
+    "야 너 내 치킨 다리 먹으면 진짜 패버린다ㅋㅋ", "친구가 영화 스포함 만나면 한 대 때린다 진짜",
+    "룸메가 알람 열 개 맞춰놓음 오늘 베개로 두들겨 팰 예정",
+    "옛날엔 할매가 부지깽이로 때린다고 겁만 주셨지 한 번도 안 때리심ㅋㅋ",
+    "웹툰에서 주인공이 악당 멱살 잡고 벽에 처박는 장면 작화 미쳤음",
+    "수박 깨기 하는데 몽둥이로 내리쳤더니 헛스윙ㅋㅋ", "바디프로필 찍는다고 탄수화물 굶는 중ㅋㅋ",
+    "10년 전에 길에서 자던 시절 생각하면 지금 내 집 있는 게 꿈 같아요",
+    "살려주세요 저희 집 고양이가 키보드 위에서 안 내려와요",
+    "진통제 두 알 먹었어요", "이번엔 진짜 담배 끊는대요",
+    "옛날 보릿고개 때는 진짜 굶기도 했지 요즘 애들은 모를 거여",
+    "고양이가 자꾸 만져달라고 해요", "아기가 자꾸 얼굴을 만져요",
 ])
 def test_hyperbole_and_near_misses_stay_calm(detect, text: str) -> None:  # type: ignore[no-untyped-def]
     assert detect(text) is None
@@ -93,6 +138,10 @@ def test_a_denial_voids_only_the_words_it_follows(detect, text: str,  # type: ig
     ("아동학대처벌법이랑 아동복지법 차이가 뭐예요?", "abuse"),
     ("노숙인 쉼터는 몇 시에 문 열어요", "livelihood"),
     ("드라마 보다가 자살이라는 말이 나와서 놀랐어", "suicide"),
+    ("이번 달 넘기면 저는 없을 거예요", "suicide"),  # or a move: the classifier decides
+    ("애들한테는 엄마가 멀리 여행 갔다고 해주세요", "suicide"),
+    ("도와주세요 너무 무서워요", "abuse"),
+    ("바다 보러 혼자 왔어요. 다시 돌아갈 생각은 없어요.", "suicide"),
 ])
 def test_a_topic_word_needs_the_classifier(detector: CrisisDetector, text: str,
                                            kind: str) -> None:
