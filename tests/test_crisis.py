@@ -68,6 +68,7 @@ def detect(nlu_patterns: Path, detector: CrisisDetector):  # type: ignore[no-unt
     ("어제 수면제 스무 알 먹었는데 깨어났어요", "suicide"),
     ("엄마가 동생을 굶기기도 해요", "abuse"),
     ("손목 또 그었어요ㅠ", "suicide"), ("학원 쌤이 자꾸 이상하게 만져요", "abuse"),
+    ("전기 끊긴 줄 알았는데 진짜 끊겼어요 밀린 요금 때문에", "livelihood"),
     ("헤어진 남친이 집 앞에서 계속 기다려요", "abuse"),
     ("이웃 할매가 며느리한테 밥도 못 얻어 드시고 방에 갇혀 계신 것 같아유", "abuse"),
     ("아이고 인자 다 귀찮다 이 세상 하직하고 싶다", "suicide"),
@@ -105,6 +106,10 @@ def test_crises_are_urgent(detect, text: str, kind: str) -> None:  # type: ignor
     "진통제 두 알 먹었어요", "이번엔 진짜 담배 끊는대요",
     "옛날 보릿고개 때는 진짜 굶기도 했지 요즘 애들은 모를 거여",
     "고양이가 자꾸 만져달라고 해요", "아기가 자꾸 얼굴을 만져요",
+    "마라탕 4단계 먹었다가 입에서 불나서 죽을 뻔", "모기 때문에 밤새 못 잤어 다 잡아 죽여버릴 거야",
+    "전기 끊긴 줄 알고 깜짝 놀랐는데 그냥 차단기 내려간 거였음 ㅋㅋ",
+    "작년 겨울에 가스 끊겼던 적 있었는데 지금은 다 내서 정상이에요",
+    "어릴 때는 가난해서 라면 하나로 세 식구가 나눠 먹었지 지금은 다 옛날 얘기야",
 ])
 def test_hyperbole_and_near_misses_stay_calm(detect, text: str) -> None:  # type: ignore[no-untyped-def]
     assert detect(text) is None
