@@ -5,9 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy
 import pytest
 from pydantic import ValidationError
 
+from bot.nlu import pipeline
 from bot.nlu.train import fingerprint
 from bot.settings import Settings
 
@@ -45,10 +47,6 @@ def test_test_split_does_not_change_the_model(tmp_path: Path) -> None:
 
 
 def _feature_lengths(settings: Settings, texts: list[str]) -> list[float]:
-    import numpy
-
-    from bot.nlu import pipeline
-
     nlp = pipeline.build(settings.nlu)
     extract = nlp.get_pipe("textcat").model.layers[0]
     lengths = []

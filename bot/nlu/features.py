@@ -94,6 +94,9 @@ def build_morph_char_bow(exclusive_classes: bool = True, morph_ngrams: int = 2,
                          length: int = 2**18, nO: int | None = None,
                          normalize: str = "none", l2_scale: float = 4.0,
                          ) -> Model[list[Doc], Floats2d]:
+    # "none" by default: a model saved before the option existed loads as it was trained
+    # (config.yml chooses "l2" for new models); checked here too because a saved model's
+    # config.cfg reaches this function without passing through the settings schema
     if normalize not in ("none", "l2"):
         raise ValueError(f"normalize must be 'none' or 'l2', not {normalize!r}")
     sparse_linear = SparseLinear(nO=nO, length=length)
