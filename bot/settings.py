@@ -39,6 +39,10 @@ class ClassifierSettings(BaseModel):
     # outvote short ones by their length (bot/nlu/features.py); none: log counts as they are
     normalize: Literal["none", "l2"] = "l2"
     l2_scale: float = Field(4.0, gt=0)
+    # each content morpheme also counts as its nearest morphemes in Kiwi's embeddings, so
+    # words of like meaning share weights (bot/nlu/neighbours.py); 0: off. Kiwi only.
+    neighbours_top_n: int = Field(0, ge=0, le=10)
+    neighbours_min_similarity: float = Field(0.55, ge=-1, le=1)
 
 
 class Thresholds(BaseModel):

@@ -23,7 +23,8 @@ from thinc.layers.resizable import resize_linear_weighted
 from thinc.types import Floats2d
 
 NEG_VALUE = -5000
-_CACHE_KEY = "bokji_features"  # as spaCy's BOW classifier: new labels start out switched off
+# cached on a training doc (every epoch sees it again), as spaCy's BOW classifier does
+FEATURES_CACHE_KEY = "bokji_features"
 
 
 def doc_features(doc: Doc, morph_ngrams: int, char_ngrams: tuple[int, ...]) -> list[str]:
@@ -38,6 +39,8 @@ def doc_features(doc: Doc, morph_ngrams: int, char_ngrams: tuple[int, ...]) -> l
     compact = "^" + doc.text.replace(" ", "").lower() + "$"
     for n in char_ngrams:
         feats.extend(f"c{n}:" + compact[i:i + n] for i in range(len(compact) - n + 1))
+    # set by the bokji_neighbours component (bot/nlu/neighbours.py) when the pipeline has one
+    feats.extend("n:" + m for m in getattr(doc._, "neighbours", None) or ())
     return feats
 
 
@@ -61,7 +64,7 @@ def extract_features(morph_ngrams: int, char_ngrams: tuple[int, ...],
     def forward(model: Model, docs: list[Doc], is_train: bool):  # type: ignore[no-untyped-def]
         batch_keys, batch_vals, lengths = [], [], []
         for doc in docs:
-            cached = doc.user_data.get(_CACHE_KEY)  # training sees each doc every epoch
+            cached = doc.user_data.get(FEATURES_CACHE_KEY)  # training sees each doc every epoch
             if cached is None:
                 feats = doc_features(doc, morph_ngrams, char_ngrams)
                 keys = numpy.fromiter((hash_string(f) for f in feats), dtype="uint64",
@@ -69,7 +72,7 @@ def extract_features(morph_ngrams: int, char_ngrams: tuple[int, ...],
                 keys, counts = numpy.unique(keys, return_counts=True)
                 cached = (keys, feature_values(counts, l2_scale))
                 if is_train:
-                    doc.user_data[_CACHE_KEY] = cached
+                    doc.user_data[FEATURES_CACHE_KEY] = cached
             batch_keys.append(cached[0])
             batch_vals.append(cached[1])
             lengths.append(len(cached[0]))

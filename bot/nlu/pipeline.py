@@ -8,6 +8,7 @@ import spacy
 from spacy.language import Language
 
 import bot.nlu.features
+import bot.nlu.neighbours
 import bot.nlu.tokenizers  # noqa: F401  (registers the Kiwi and Okt tokenizers)
 from bot.nlu.data import INTENTS
 from bot.settings import NLUSettings
@@ -24,6 +25,9 @@ def build(settings: NLUSettings) -> Language:
     """A blank Korean pipeline with our tokenizer and an untrained intent classifier."""
     nlp = spacy.blank("ko", config={"nlp": {"tokenizer": tokenizer_config(settings)}})
     c = settings.classifier
+    if c.neighbours_top_n > 0 and settings.tokenizer == "kiwi":
+        nlp.add_pipe("bokji_neighbours", config={
+            "top_n": c.neighbours_top_n, "min_similarity": c.neighbours_min_similarity})
     textcat = nlp.add_pipe("textcat", config={"model": {
         "@architectures": "bokji.MorphCharBOW.v1", "exclusive_classes": True,
         "morph_ngrams": c.morph_ngrams, "char_ngrams": list(c.char_ngrams), "length": c.hash_size,

@@ -25,6 +25,7 @@ from spacy.util import fix_random_seed, minibatch
 from bot.nlu import pipeline
 from bot.nlu.crisis import CrisisDetector
 from bot.nlu.data import CRISIS_INTENTS, INTENTS, Example, NLUData, read_paths
+from bot.nlu.features import FEATURES_CACHE_KEY
 from bot.nlu.normalize import Normalizer
 from bot.nlu.optimizer import sparse_adam_like
 from bot.nlu.urgency import Calibration, Classifier, calibrate
@@ -32,7 +33,7 @@ from bot.settings import Settings
 from bot.yamlio import Problems, yaml_files
 
 CODE_FILES = ("features.py", "tokenizers.py", "pipeline.py", "train.py", "urgency.py",
-              "crisis.py", "optimizer.py")
+              "crisis.py", "optimizer.py", "neighbours.py")
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -60,7 +61,17 @@ def fingerprint(settings: Settings) -> str:
     h.update(json.dumps(nlu.model_dump(mode="json", exclude={"test", "max_chars"}),
                         sort_keys=True).encode())
     h.update(spacy.__version__.encode())
+    h.update(_kiwi_version().encode())  # its embeddings make the morpheme neighbours
     return h.hexdigest()
+
+
+def _kiwi_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kiwipiepy_model")
+    except PackageNotFoundError:
+        return ""
 
 
 def is_stale(settings: Settings) -> bool:
@@ -132,6 +143,14 @@ def _fit(settings: Settings, examples: list[SpacyExample], progress: Progress | 
     fix_random_seed(c.seed)
     nlp = pipeline.build(settings.nlu)
     optimizer = sparse_adam_like(nlp.initialize(lambda: examples))
+    if "bokji_neighbours" in nlp.pipe_names:
+        # built from these examples by initialize; the docs are tokenised already and go
+        # straight to the classifier below, so the component is run on them here
+        neighbours = nlp.get_pipe("bokji_neighbours")
+        for ex in examples:
+            before = ex.predicted._.neighbours
+            if neighbours(ex.predicted)._.neighbours != before:
+                ex.predicted.user_data.pop(FEATURES_CACHE_KEY, None)
     textcat = nlp.get_pipe("textcat")
     rng = random.Random(c.seed)
     order = list(examples)
@@ -230,6 +249,7 @@ def train(settings: Settings, progress: Progress | None = None) -> TrainResult:
         "urgency": calibration.as_json() if calibration else {},
         "train_seconds": round(seconds, 2),
         "spacy": spacy.__version__,
+        "kiwipiepy_model": _kiwi_version(),
     }
     (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2),
                                    encoding="utf-8")

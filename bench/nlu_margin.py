@@ -1,0 +1,116 @@
+"""Benchmark: how well the classifier alone separates crises from calm messages it never saw.
+
+Why this and not held-out: a change to the classifier (features, training files) is chosen on
+dev, never on the test set. Models are fitted on nlu/train only, so every nlu/dev and nlu/check
+message is unseen by them; over those the patterns do not flag, it prints the lowest crisis
+scores and how many calm messages score at or above the 1st, 2nd and 3rd lowest crisis (the
+false alarms a threshold catching that many crises costs), and at fixed thresholds. Several
+seeds, because one fit moves these counts by a few.
+
+Run: .venv/bin/python bench/nlu_margin.py [--seeds 7,8,9] [--set classifier.KEY=VALUE ...]
+     [--without nlu/train/FILE.yml ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.nlu import pipeline
+from bot.nlu.crisis import CrisisDetector
+from bot.nlu.data import CRISIS_INTENTS, read_paths
+from bot.nlu.features import FEATURES_CACHE_KEY
+from bot.nlu.normalize import Normalizer
+from bot.nlu.train import _examples, _fit, _temperature
+from bot.nlu.urgency import Classifier, crisis_mass
+from bot.settings import Settings, get_settings
+from bot.yamlio import yaml_files
+
+FIXED = (0.335, 0.35, 0.5)
+
+
+def apply_overrides(settings: Settings, pairs: list[str]) -> Settings:
+    raw = settings.model_dump()
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        section, _, name = key.partition(".")
+        if section != "classifier" or not name:
+            raise SystemExit(f"--set takes classifier.KEY=VALUE, not {pair!r}")
+        raw["nlu"]["classifier"][name] = value
+    return Settings.model_validate(raw)
+
+
+def masses(settings: Settings, nlp: Any, temperature: float, docs: list[Any],
+           intents: list[str]) -> tuple[list[float], list[float]]:
+    """Crisis masses of the crises and of the calm messages that no pattern flags."""
+    th = settings.nlu.thresholds
+    crisis = CrisisDetector(settings.resolve(settings.nlu.patterns) / "crisis.yml")
+    classifier = Classifier(nlp, temperature, settings.nlu.max_chars,
+                            {doc.text: doc for doc in docs})
+    crises, calm = [], []
+    for doc, intent in zip(docs, intents, strict=True):
+        if not doc.text.strip():
+            continue
+        ranking = classifier.rank(doc.text)
+        lean = classifier.lean(doc.text, ranking, th.topic_urgent)
+        hits, explained = crisis.assess(doc.text, lean, th.topic_urgent)
+        if hits:
+            continue
+        mass = crisis_mass(ranking)
+        if explained and mass < th.classifier_urgent_explained:
+            mass = 0.0
+        (crises if intent in CRISIS_INTENTS else calm).append(mass)
+    return sorted(crises), calm
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", default="7,8,9")
+    parser.add_argument("--set", action="append", default=[], dest="overrides")
+    parser.add_argument("--without", action="append", default=[], type=Path)
+    args = parser.parse_args()
+    settings = apply_overrides(get_settings(), args.overrides)
+    root = settings.base_dir
+    left_out = {(root / p).resolve() for p in args.without}
+    train_files = [f for f in yaml_files([settings.resolve(p) for p in settings.nlu.train])
+                   if f.resolve() not in left_out]
+    unseen_files = yaml_files([settings.resolve(p) for p in settings.nlu.dev]) + \
+        yaml_files([root / "nlu" / "check"])
+    train = read_paths(train_files, root).examples
+    unseen = read_paths(unseen_files, root).examples
+    normalizer = Normalizer.from_file(settings.resolve(settings.nlu.patterns) / "normalize.yml")
+    tokenizer_nlp = pipeline.build(settings.nlu)
+    train_ex = _examples(tokenizer_nlp, normalizer, train)
+    unseen_ex = _examples(tokenizer_nlp, normalizer, unseen)
+    print(f"{len(train)} training messages; {len(unseen)} unseen (nlu/dev, nlu/check); "
+          f"overrides {args.overrides or 'none'}; without {[str(p) for p in args.without]}")
+    rows: list[dict[str, float]] = []
+    for seed in [int(s) for s in args.seeds.split(",")]:
+        settings.nlu.classifier.seed = seed
+        for ex in train_ex:
+            ex.predicted.user_data.pop(FEATURES_CACHE_KEY, None)  # the previous seed's
+        nlp = _fit(settings, train_ex, None, "train")
+        temperature, accuracy = _temperature(nlp, unseen_ex)
+        crises, calm = masses(settings, nlp, temperature, [e.predicted for e in unseen_ex],
+                              [e.intent for e in unseen])
+        row = {"accuracy": accuracy}
+        for k, name in enumerate(("1st", "2nd", "3rd")):
+            row[f"calm ≥ {name} lowest crisis"] = sum(m >= crises[k] for m in calm)
+        for t in FIXED:
+            row[f"calm ≥ {t}"] = sum(m >= t for m in calm)
+            row[f"crises < {t}"] = sum(m < t for m in crises)
+        rows.append(row)
+        print(f"seed {seed}: {len(crises)} crises and {len(calm)} calm left to the classifier; "
+              f"lowest crises {[round(m, 3) for m in crises[:5]]}; accuracy {accuracy:.4f}")
+        print("  " + "  ".join(f"{k} {v:g}" for k, v in row.items() if k != "accuracy"))
+    print("mean  " + "  ".join(f"{k} {statistics.mean(r[k] for r in rows):.4g}"
+                               for k in rows[0]))
+
+
+if __name__ == "__main__":
+    main()
