@@ -220,3 +220,30 @@ def test_shared_calm_covers_every_type_and_a_types_own_only_that_type(tmp_path: 
     assert detector.detect("시험 망해서 때려요") == "abuse"  # suicide's own calm: not abuse's
     # beyond its span
     assert detector.detect("드라마 다 봤어요. 그런데 집에만 오면 남편이 때려요") == "abuse"
+
+
+def test_a_word_list_is_shared_by_the_patterns_that_name_it(tmp_path: Path) -> None:
+    path = tmp_path / "crisis.yml"
+    path.write_text(
+        "words:\n  family: [아빠, 엄마]\n"
+        "calm:\n  - 태권도\\S*\\s*(?:(?!{family})\\S+\\s*){0,4}?\\S*맞\\S*\n"  # {0,4}: a quantifier
+        "suicide:\n  patterns: [죽고\\s*싶]\n"
+        "abuse:\n  patterns: ['맞(?:았|아)', '{family}\\S*\\s*때려']\n"
+        "livelihood:\n  patterns: [굶]\n", encoding="utf-8")
+    detector = CrisisDetector(path)
+    assert detector.detect("태권도 대련하다 발차기 맞았어요") is None
+    assert detector.detect("태권도 다녀왔는데 아빠한테 맞았어요") == "abuse"  # the frame stops
+    assert detector.detect("엄마가 때려요") == "abuse"
+
+
+def test_an_unknown_word_list_is_reported_at_its_line(tmp_path: Path) -> None:
+    from bot.yamlio import Problem
+
+    path = tmp_path / "crisis.yml"
+    path.write_text("words:\n  family: [아빠]\nsuicide:\n  patterns: [죽고\\s*싶]\n"
+                    "abuse:\n  patterns:\n    - '{familly}\\S*\\s*때려'\n"
+                    "livelihood:\n  patterns: [굶]\n", encoding="utf-8")
+    with pytest.raises(Problem) as info:
+        CrisisDetector(path)
+    assert str(info.value).startswith(f"{path}:7:"), str(info.value)
+    assert "no word list 'familly'" in str(info.value) and "family" in str(info.value)

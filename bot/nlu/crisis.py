@@ -42,6 +42,9 @@ class CrisisPatterns(BaseModel):
 
 class CrisisFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    # named lists of words, written "{name}" inside a pattern: one agreed list where several
+    # calm frames must stop at the same words (a family member), instead of copies that drift
+    words: dict[str, list[str]] = {}
     denials: list[str] = []
     calm: list[str] = []  # contexts calm for every type: a scene in a drama, a hardship long past
     suicide: CrisisPatterns
@@ -68,11 +71,21 @@ class Scan(NamedTuple):
     matched: bool          # any crisis word at all, voided or not
 
 
-def _compile(block: MList, where: str, items: list[str]) -> list[re.Pattern[str]]:
+_WORDS_REF = re.compile(r"\{([a-z_]+)\}")  # a quantifier such as {0,6} never has letters
+
+
+def _compile(block: MList, where: str, items: list[str],
+             words: dict[str, str] | None = None) -> list[re.Pattern[str]]:
     compiled = []
     for i, pattern in enumerate(items):
+        unknown = [m.group(1) for m in _WORDS_REF.finditer(pattern) if m.group(1) not in
+                   (words or {})]
+        if unknown:
+            raise Problem(block.item_pos[i], f"{where}: no word list {unknown[0]!r} under "
+                          f"'words:' (there are: {', '.join(sorted(words or {})) or 'none'})")
+        expanded = _WORDS_REF.sub(lambda m: (words or {})[m.group(1)], pattern)
         try:
-            compiled.append(re.compile(pattern, re.IGNORECASE))
+            compiled.append(re.compile(expanded, re.IGNORECASE))
         except re.error as exc:
             raise Problem(block.item_pos[i], f"{where}: invalid pattern: {exc}") from None
     return compiled
@@ -81,14 +94,15 @@ def _compile(block: MList, where: str, items: list[str]) -> list[re.Pattern[str]
 class CrisisDetector:
     def __init__(self, path: Path) -> None:
         spec, raw = load_model(CrisisFile, path)
-        self.denials = _compile(raw["denials"], "denials", spec.denials) \
+        words = {name: "(?:" + "|".join(items) + ")" for name, items in spec.words.items()}
+        self.denials = _compile(raw["denials"], "denials", spec.denials, words) \
             if spec.denials else []
-        self.calm = _compile(raw["calm"], "calm", spec.calm) if spec.calm else []
+        self.calm = _compile(raw["calm"], "calm", spec.calm, words) if spec.calm else []
         self.rules: dict[str, KindRules] = {}
         for kind in CRISIS_TYPES:
             block, part = raw[kind], getattr(spec, kind)
             self.rules[kind] = KindRules(*(
-                _compile(block[name], f"{kind}.{name}", getattr(part, name))
+                _compile(block[name], f"{kind}.{name}", getattr(part, name), words)
                 if getattr(part, name) else []
                 for name in KindRules._fields))
 
