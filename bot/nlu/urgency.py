@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,13 +82,40 @@ class Classifier:
         return lean
 
 
-def classifier_crisis(ranking: Ranking, threshold: float) -> str | None:
+# the sentence encoder's crisis probabilities for a text (bot/nlu/encoder.py, SecondOpinion)
+Opinion = Callable[[str], dict[str, float]]
+
+
+def blend(ranking: Ranking, opinion: dict[str, float] | None, weight: float) -> dict[str, float]:
+    """The crisis intents' probabilities: the classifier's, or averaged with the encoder's."""
+    ours = {intent: p for intent, p in ranking if intent in CRISIS_INTENTS}
+    if opinion is None:
+        return ours
+    return {intent: (1 - weight) * ours.get(intent, 0.0) + weight * opinion.get(intent, 0.0)
+            for intent in CRISIS_INTENTS}
+
+
+def classifier_crisis(ranking: Ranking, threshold: float, text: str = "",
+                      opinion: Opinion | None = None, weight: float = 0.0) -> str | None:
     """The classifier alone: the crisis intents together, so that a message torn between two
-    crises (a husband who drinks and says he will die) still counts."""
-    if crisis_mass(ranking) < threshold:
+    crises (a husband who drinks and says he will die) still counts.
+
+    With a second opinion (the sentence encoder), the two are averaged with `weight` for the
+    encoder. The encoder costs about 15 ms, so it is asked only when its answer can change
+    the verdict: below (threshold - weight) / (1 - weight) not even its full certainty would
+    reach the threshold, and at threshold / (1 - weight) not even its full doubt would keep
+    the message under it. The verdict is the same as if it had always been asked.
+    """
+    probs = blend(ranking, None, 0.0)
+    if opinion is not None and weight > 0:
+        ours = sum(probs.values())
+        if (1 - weight) * ours + weight < threshold:
+            return None
+        if (1 - weight) * ours < threshold:
+            probs = blend(ranking, opinion(text), weight)
+    if sum(probs.values()) < threshold:
         return None
-    crises = [(p, intent) for intent, p in ranking if intent in CRISIS_INTENTS]
-    return CRISIS_INTENTS[max(crises)[1]] if crises else None
+    return CRISIS_INTENTS[max(probs, key=probs.__getitem__)] if probs else None
 
 
 @dataclass(frozen=True)
@@ -96,10 +123,11 @@ class Thresholds:
     topic: float       # a topic word needs this much lean
     classifier: float  # the classifier alone, where no pattern spoke
     explained: float   # the classifier alone, where every crisis word was explained away
+    encoder_weight: float = 0.0  # the sentence encoder's share in the classifier's verdict
 
 
 def decide(crisis: CrisisDetector, classifier: Classifier | None, text: str, ranking: Ranking,
-           thresholds: Thresholds, scanned: Scan | None = None
+           thresholds: Thresholds, scanned: Scan | None = None, opinion: Opinion | None = None
            ) -> tuple[str | None, str | None]:
     """(crisis type, what found it: "pattern" or "classifier"), or (None, None)."""
     lean = classifier.lean(text, ranking, thresholds.topic) if classifier and ranking else None
@@ -107,8 +135,13 @@ def decide(crisis: CrisisDetector, classifier: Classifier | None, text: str, ran
     found = first_type(hits)
     if found:
         return found, "pattern"
-    bar = thresholds.explained if explained else thresholds.classifier
-    found = classifier_crisis(ranking, max(bar, thresholds.classifier))
+    if explained:
+        # every crisis word was explained away: the classifier alone, at its own bar (the
+        # encoder's average pulled two dev crises it had caught at 0.9 under that bar)
+        found = classifier_crisis(ranking, max(thresholds.explained, thresholds.classifier))
+    else:
+        found = classifier_crisis(ranking, thresholds.classifier, text, opinion,
+                                  thresholds.encoder_weight)
     return (found, "classifier") if found else (None, None)
 
 
@@ -128,10 +161,12 @@ class Calibration:
 
 def calibrate(examples: Iterable[tuple[str, bool]], crisis: CrisisDetector,
               classifier: Classifier, topic_min: float, explained: float, recall: float,
-              floor: float, ceiling: float) -> Calibration:
+              floor: float, ceiling: float, opinions: dict[str, dict[str, float]] | None = None,
+              weight: float = 0.0) -> Calibration:
     """The highest threshold in [floor, ceiling] catching `recall` of the dev crises that the
     patterns leave to the classifier. `examples` are (normalised text, is a crisis). Messages
-    whose crisis words were all explained away keep their own, higher bar."""
+    whose crisis words were all explained away keep their own, higher bar. `opinions` are the
+    sentence encoder's crisis probabilities by text, averaged in with `weight`."""
     crisis_masses: list[float] = []
     calm_masses: list[float] = []
     for text, is_crisis in examples:
@@ -142,9 +177,12 @@ def calibrate(examples: Iterable[tuple[str, bool]], crisis: CrisisDetector,
                                             topic_min)
         if hits:
             continue
-        mass = crisis_mass(ranking)
         if was_explained:
+            mass = crisis_mass(ranking)  # the classifier alone, as decide() asks it
             mass = mass if mass >= explained else 0.0  # below its bar, at no threshold
+        else:
+            mass = sum(blend(ranking, opinions.get(text) if opinions else None,
+                             weight).values())
         (crisis_masses if is_crisis else calm_masses).append(mass)
     crisis_masses.sort(reverse=True)
     if crisis_masses:
