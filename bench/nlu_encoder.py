@@ -15,6 +15,9 @@ each weight it prints the lowest crisis scores, how many calm messages score at 
 
 Run: .venv/bin/python bench/nlu_encoder.py [--seeds 7,8,9] [--folds 5]
      [--weights 0,0.25,0.35,0.5] [--view both|train-only|cross-fitted]
+     [--thresholds 0.3,0.35,0.38,0.4,0.45,0.5]
+With --weights 0 it is the classifier alone, as shipped: the view the safety check-in's
+floor (thresholds.classifier_check_in) is read from.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from bot.nlu.urgency import Classifier, crisis_mass
 from bot.settings import Settings, get_settings
 from bot.yamlio import yaml_files
 
-FIXED = (0.3, 0.35, 0.38, 0.4, 0.45, 0.5)
+FIXED = [0.3, 0.35, 0.38, 0.4, 0.45, 0.5]  # --thresholds replaces them
 Row = tuple[float, float, bool]  # classifier crisis mass, encoder crisis mass, is a crisis
 
 
@@ -93,9 +96,11 @@ def main() -> None:
     parser.add_argument("--seeds", default="7,8,9")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--weights", default="0,0.25,0.35,0.5")
+    parser.add_argument("--thresholds", default=",".join(map(str, FIXED)))
     parser.add_argument("--view", choices=["both", "train-only", "cross-fitted"],
                         default="both")
     args = parser.parse_args()
+    FIXED[:] = [float(t) for t in args.thresholds.split(",")]
     settings = get_settings()
     root = settings.base_dir
     train = read_paths(yaml_files([settings.resolve(p) for p in settings.nlu.train]),

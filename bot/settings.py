@@ -70,6 +70,8 @@ class Thresholds(BaseModel):
     classifier_urgent_range: tuple[float, float] = (0.3, 0.35)
     classifier_urgent_explained: float = Field(0.9, ge=0, le=1)  # crisis words explained away
     topic_urgent: float = Field(0.2, ge=0, le=1)  # a crisis topic word needs this much lean
+    # under the urgent bar, from here the dialogue asks gently (1.01: never); read at parse time
+    classifier_check_in: float = Field(1.01, ge=0, le=1.01)
 
 
 class NLUSettings(BaseModel):

@@ -66,3 +66,16 @@ def test_targets_that_are_met_stay_met(report: Report) -> None:
                    "suicide message no pattern names and the classifier scores below 0.35")
 def test_every_held_out_crisis_is_urgent(report: Report) -> None:
     assert report.urgent_recall >= TARGETS["urgent_recall"], report.urgent_recall
+
+
+def test_every_held_out_crisis_is_urgent_or_gets_a_safety_check_in(report: Report) -> None:
+    """Not the target (a check-in calls no caseworker until the resident says 네), but the
+    net under it: the one crisis urgency misses gets the hotline and a gentle question. The
+    floor 0.15 was chosen on dev (BENCHMARKS.md, "Safety check-in"); this message's score
+    (0.23) was known from the previous session, so this is a floor, not independent evidence."""
+    missed = round((1 - report.urgent_recall) * report.urgent_total)
+    assert report.check_in_missed_crises == missed, (report.check_in_missed_crises, missed)
+
+
+def test_calm_messages_asked_a_check_in_do_not_rise(report: Report) -> None:
+    assert report.check_in_calm_rate <= 0.0148, report.check_in_calm_rate  # 7 of 476

@@ -28,7 +28,7 @@ def test_words_explained_away_raise_the_classifiers_bar(  # type: ignore[no-unty
     assert nlu.crisis.explained(explained) and not nlu.crisis.explained(plain)
     anything = Thresholds(0.2, 0.0, NEVER)  # the classifier alone flags anything it may
     assert decide(nlu.crisis, nlu.classifier, explained, nlu.classifier.rank(explained),
-                  anything) == (None, None)
+                  anything) == (None, "explained")
     found, source = decide(nlu.crisis, nlu.classifier, plain, nlu.classifier.rank(plain),
                            anything)
     assert source == "classifier" and found in ("suicide", "abuse", "livelihood")

@@ -5,11 +5,13 @@ channel drive exactly the same logic; bot/dialogue/service.py adds locking and s
 
 Order of concerns for every message, first match wins:
 1. a crisis, at any point (hotline first, then a case for a caseworker);
-2. a quick reply (button, its number, or its label typed);
+2. a quick reply (button, its number, or its label typed); 네/아니요 to a safety check-in;
 3. no text, other languages, emoji only;
 4. steering words in a short message: 뒤로, 왜요?, 모르겠어요 (to a question), 신청 방법;
 5. an answer to the pending question, plus any other facts in the message;
 6. the intent.
+Then, if the message leaned toward a crisis without being urgent, a safety check-in: the
+hotline and a gentle question, last, so that "네" answers it (a case only on "네").
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class _Out:
         self.actions: list[str] = []
         self.case: CaseRequest | None = None
         self.benefits: list[str] = []
+        self.steered = False  # a steering word (모르겠어요, 뒤로): its meaning is known
 
     def say(self, text: str, action: str | None = None,
             choices: list[QuickReply] | None = None) -> None:
@@ -73,14 +76,18 @@ class Dialogue:
         if payload is None:
             payload = self._offered_payload(st, text)
         parse = self.nlu.parse(text)
+        asked, st.check_in = st.check_in, None  # a check-in is answered now or not at all
         if parse.urgent and payload is None:
             self._urgent(st, parse, out, rules, r)
         elif payload is not None:
             self._payload(st, payload, out, rules, r)
-        else:
+        elif asked is None or not self._check_in_answer(st, asked, parse, out, rules, r):
             self._message(st, parse, out, rules, r)
         if not out.replies:  # every message gets an answer
             self._clarify(st, out, rules, r)
+        if parse.check_in and payload is None and out.case is None and st.case_id is None \
+                and not out.steered and parse.check_in not in st.check_in_declined:
+            self._check_in(st, parse.check_in, out, r)
         st.offered = out.replies[-1].choices
         return Turn(replies=out.replies, actions=out.actions, state=st, case=out.case,
                     intent=parse.intent, urgent=parse.urgent, crisis_type=parse.crisis_type,
@@ -165,19 +172,57 @@ class Dialogue:
     # ---- the stages ----------------------------------------------------------------------
 
     def _urgent(self, st: State, parse: Parse, out: _Out, rules: RuleSet, r: Responses) -> None:
-        m = r.messages
         assert parse.crisis_type is not None
-        out.say(hotline_text(m.urgent, parse), f"hotline:{parse.crisis_type}")
-        priority = self.priorities.get(parse.crisis_type, "high")
+        self._escalate(st, parse, parse.crisis_type, out, r)
+        found = answers.from_entities(parse, st.pending, False, rules.regions)
+        self._store(st, found, rules)
+        out.say(r.messages.urgent.ask_more)
+
+    def _escalate(self, st: State, parse: Parse, kind: str, out: _Out, r: Responses) -> None:
+        """The hotline, then a case for a caseworker (or a word that one is on its way)."""
+        m = r.messages
+        out.say(hotline_text(m.urgent, parse, kind), f"hotline:{kind}")
+        priority = self.priorities.get(kind, "high")
         if st.case_id is None:
-            out.case = CaseRequest(priority=priority, reason=parse.crisis_type)  # type: ignore[arg-type]
+            out.case = CaseRequest(priority=priority, reason=kind)  # type: ignore[arg-type]
             out.actions.append(f"handoff:{priority}")
         else:
             out.say(m.urgent.again)
             out.actions.append("handoff:already")
-        found = answers.from_entities(parse, st.pending, False, rules.regions)
-        self._store(st, found, rules)
-        out.say(m.urgent.ask_more)
+
+    def _check_in(self, st: State, kind: str, out: _Out, r: Responses) -> None:
+        c = r.messages.check_in
+        out.say(getattr(c, kind), f"check_in:{kind}",
+                [QuickReply(label=c.yes_label, payload=f"check_in:yes:{kind}"),
+                 QuickReply(label=c.no_label, payload=f"check_in:no:{kind}")])
+        st.check_in = kind  # type: ignore[assignment]
+
+    def _check_in_answer(self, st: State, kind: str, parse: Parse, out: _Out, rules: RuleSet,
+                         r: Responses) -> bool:
+        """네 (or asking for a person) calls a caseworker for the crisis asked about; 아니요 is
+        respected. Anything else is an ordinary message and the question lapses."""
+        if parse.confidence < self.clarify_below or len(parse.text.strip()) > SHORT:
+            return False
+        if parse.intent in ("affirm", "request_human"):
+            self._check_in_reply(st, "yes", kind, parse, out, rules, r)
+        elif parse.intent == "deny":
+            self._check_in_reply(st, "no", kind, parse, out, rules, r)
+        else:
+            return False
+        return True
+
+    def _check_in_reply(self, st: State, answer: str, kind: str, parse: Parse, out: _Out,
+                        rules: RuleSet, r: Responses) -> None:
+        if kind not in ("suicide", "abuse", "livelihood"):
+            self._clarify(st, out, rules, r)
+        elif answer == "yes":
+            self._escalate(st, parse, kind, out, r)
+            out.say(r.messages.urgent.ask_more)
+        else:
+            if kind not in st.check_in_declined:
+                st.check_in_declined.append(kind)  # type: ignore[arg-type]
+            out.say(r.messages.check_in.declined, f"check_in:declined:{kind}")
+            self._resume(st, out, rules, r)
 
     def _payload(self, st: State, payload: str, out: _Out, rules: RuleSet, r: Responses) -> None:
         m = r.messages
@@ -213,6 +258,9 @@ class Dialogue:
             self._start_interview(st, out, rules, r)
         elif kind == "restart":
             self._restart(st, out, r)
+        elif kind == "check_in":
+            answer, _, crisis = arg.partition(":")
+            self._check_in_reply(st, answer, crisis, self.nlu.parse(""), out, rules, r)
         else:
             out.say(m.clarify, "clarify", self._menu(m))
 
@@ -230,6 +278,7 @@ class Dialogue:
             self._clarify(st, out, rules, r)
             return
         if len(text) <= SHORT and self._steer(st, parse, out, rules, r):
+            out.steered = True  # "모르겠어요" leans a little to despair; here it is no answer
             return
         if parse.intent in ("goodbye", "restart", "request_human") and \
                 parse.confidence >= 0.8:  # "이만 갈게요" is not 2만원, whatever is pending

@@ -7,8 +7,9 @@ from bot.dialogue.responses import HotlineText, Urgent
 from bot.nlu.model import Parse
 
 
-def hotline_text(urgent: Urgent, parse: Parse) -> str:
-    kind = parse.crisis_type or "livelihood"
+def hotline_text(urgent: Urgent, parse: Parse, kind: str | None = None) -> str:
+    """`kind` when the crisis is not this message's own (a "네" to a safety check-in)."""
+    kind = kind or parse.crisis_type or "livelihood"
     lines: list[HotlineText] = getattr(urgent, kind)
     events = {str(e.value) for e in parse.entities if e.entity == "crisis_event"}
     compact = parse.text.replace(" ", "")

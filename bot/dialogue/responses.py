@@ -146,6 +146,17 @@ class Urgent(_Strict):
         return self
 
 
+class CheckIn(_Strict):
+    """The gentle question when a message leans toward a crisis but is not urgent."""
+
+    suicide: str
+    abuse: str
+    livelihood: str
+    yes_label: str
+    no_label: str
+    declined: str
+
+
 class Unavailable(_Strict):
     text: str
     urgent: str
@@ -184,6 +195,7 @@ class MessagesFile(_Strict):
     deny_without_question: str
     human: Human
     urgent: Urgent
+    check_in: CheckIn
     unavailable: Unavailable
     busy: str
     words: Words

@@ -61,6 +61,8 @@ class State(BaseModel):
     topic: str | None = None          # the benefit last talked about
     case_id: str | None = None        # open handoff case of this conversation
     results_shown: list[str] = []     # benefit ids shown in the last results
+    check_in: CrisisType | None = None  # the safety question just asked, awaiting 네/아니요
+    check_in_declined: list[CrisisType] = []  # answered 아니요: not asked again
     turns: int = 0
     started_at: dt.datetime | None = None
 

@@ -30,6 +30,10 @@ class Report:
     false_urgent_rate: float = 0.0
     urgent_total: int = 0
     calm_total: int = 0
+    # the dialogue's safety check-in (not urgent, asked gently): crises it reaches that
+    # urgency missed, and calm messages asked
+    check_in_missed_crises: int = 0
+    check_in_calm_rate: float = 0.0
     entity_exact_match: float = 0.0
     entity_messages: int = 0
     span_overlap: float = 0.0
@@ -93,6 +97,9 @@ def evaluate(nlu: NLU, examples: list[Example], trained: set[str] | None = None)
     report.urgent_total, report.calm_total = len(urgent), len(calm)
     report.urgent_recall = sum(p.urgent for _, p in urgent) / max(1, len(urgent))
     report.false_urgent_rate = sum(p.urgent for _, p in calm) / max(1, len(calm))
+    report.check_in_missed_crises = sum(not p.urgent and p.check_in is not None
+                                        for _, p in urgent)
+    report.check_in_calm_rate = sum(p.check_in is not None for _, p in calm) / max(1, len(calm))
 
     exact = overlap = spans = 0
     for ex, p in zip(examples, parses, strict=True):

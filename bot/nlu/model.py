@@ -17,7 +17,7 @@ from bot.nlu.encoder import HEAD_FILE, IntentHead, SecondOpinion, SentenceEncode
 from bot.nlu.entities import EntityExtractor, RegionsFile, load_lexicon
 from bot.nlu.language import detect_script
 from bot.nlu.normalize import Normalizer
-from bot.nlu.urgency import Classifier, Ranking, Thresholds, decide
+from bot.nlu.urgency import Classifier, Ranking, Thresholds, check_in, decide
 from bot.settings import NLUSettings
 from bot.yamlio import load_model
 
@@ -43,6 +43,8 @@ class Parse(BaseModel):
     entities: list[EntityOut]
     language: str
     ranking: list[tuple[str, float]]
+    # not urgent, but leaning toward this crisis: the dialogue asks gently (not in the contract)
+    check_in: CrisisType | None = None
 
 
 class ModelMissing(Exception):
@@ -76,7 +78,8 @@ class NLU:
                                          float(trained_with["weight"]), settings.max_chars)
         self.thresholds = Thresholds(settings.thresholds.topic_urgent, classifier_urgent,
                                      settings.thresholds.classifier_urgent_explained,
-                                     self.opinion.weight if self.opinion else 0.0)
+                                     self.opinion.weight if self.opinion else 0.0,
+                                     settings.thresholds.classifier_check_in)
         patterns = model_dir / "patterns"  # the snapshot trained and evaluated with
         self.normalize = Normalizer.from_file(patterns / "normalize.yml")
         self.crisis = CrisisDetector(patterns / "crisis.yml")
@@ -91,8 +94,10 @@ class NLU:
         if language in ("ko", "symbols") and clean.strip():
             ranking = self.classifier.rank(clean)
         scanned = self.crisis.scan(clean)  # once: for urgency and for the entities' abuse flag
-        crisis_type, _ = decide(self.crisis, self.classifier, clean, ranking, self.thresholds,
-                                scanned, self.opinion if ranking else None)
+        crisis_type, source = decide(self.crisis, self.classifier, clean, ranking,
+                                     self.thresholds, scanned, self.opinion if ranking else None)
+        ask = check_in(ranking, source, self.thresholds) \
+            if crisis_type is None and language == "ko" else None
         intent, confidence = ranking[0] if ranking else ("out_of_scope", 0.0)
         if language not in ("ko",):
             intent, confidence = "out_of_scope", 1.0 if language != "symbols" else confidence
@@ -111,7 +116,8 @@ class NLU:
             entities.append(EntityOut(entity=f.entity, value=f.value, start=start, end=end))
         return Parse(text=text, intent=intent, confidence=round(confidence, 4),
                      urgent=crisis_type is not None, crisis_type=crisis_type, entities=entities,
-                     language=language, ranking=[(k, round(v, 4)) for k, v in ranking[:3]])
+                     language=language, ranking=[(k, round(v, 4)) for k, v in ranking[:3]],
+                     check_in=ask)  # type: ignore[arg-type]
 
 def build_extractor(patterns: Path, rules_regions: Path) -> EntityExtractor:
     """Entity rules from the pattern files, the benefit synonyms and the regions of the rules."""

@@ -67,9 +67,11 @@ def fingerprint(settings: Settings) -> str:
     for file in files:
         h.update(str(file.name).encode())
         h.update(file.read_bytes())
-    # neither the encoder's threads nor where its cache lives changes what is learnt
+    # neither the encoder's threads, where its cache lives nor the check-in floor (read at
+    # parse time) changes what is learnt
     h.update(json.dumps(nlu.model_dump(mode="json", exclude={
-        "test": True, "max_chars": True, "encoder": {"threads", "cache"}}),
+        "test": True, "max_chars": True, "encoder": {"threads", "cache"},
+        "thresholds": {"classifier_check_in"}}),
         sort_keys=True).encode())
     h.update(spacy.__version__.encode())
     h.update(_kiwi_version().encode())  # its embeddings make the morpheme neighbours

@@ -124,12 +124,14 @@ class Thresholds:
     classifier: float  # the classifier alone, where no pattern spoke
     explained: float   # the classifier alone, where every crisis word was explained away
     encoder_weight: float = 0.0  # the sentence encoder's share in the classifier's verdict
+    check_in: float = 1.01       # under the urgent bar, ask gently from here (1.01: never)
 
 
 def decide(crisis: CrisisDetector, classifier: Classifier | None, text: str, ranking: Ranking,
            thresholds: Thresholds, scanned: Scan | None = None, opinion: Opinion | None = None
            ) -> tuple[str | None, str | None]:
-    """(crisis type, what found it: "pattern" or "classifier"), or (None, None)."""
+    """(crisis type, what found it: "pattern" or "classifier"), or (None, "explained") when
+    crisis words were there and every one was explained away, else (None, None)."""
     lean = classifier.lean(text, ranking, thresholds.topic) if classifier and ranking else None
     hits, explained = crisis.assess(text, lean, thresholds.topic, scanned)
     found = first_type(hits)
@@ -139,10 +141,24 @@ def decide(crisis: CrisisDetector, classifier: Classifier | None, text: str, ran
         # every crisis word was explained away: the classifier alone, at its own bar (the
         # encoder's average pulled two dev crises it had caught at 0.9 under that bar)
         found = classifier_crisis(ranking, max(thresholds.explained, thresholds.classifier))
+        if not found:
+            return None, "explained"
     else:
         found = classifier_crisis(ranking, thresholds.classifier, text, opinion,
                                   thresholds.encoder_weight)
     return (found, "classifier") if found else (None, None)
+
+
+def check_in(ranking: Ranking, source: str | None, thresholds: Thresholds) -> str | None:
+    """The crisis to ask about when a message is not urgent but the classifier leans toward
+    one: a gentle question with the hotline, no case. Missing a crisis is the worst error,
+    and asking directly is what suicide-prevention gatekeepers are taught to do, so the floor
+    sits under every dev crisis the shipped-style model scores (BENCHMARKS.md, "Safety
+    check-in"). Not where every crisis word was explained away: there the classifier reacts
+    to the words ("더워 죽겠다"), which the patterns have already read."""
+    if source is not None:
+        return None
+    return classifier_crisis(ranking, thresholds.check_in)
 
 
 @dataclass
