@@ -8,7 +8,11 @@ false alarms a threshold catching that many crises costs), and at fixed threshol
 seeds, because one fit moves these counts by a few.
 
 Run: .venv/bin/python bench/nlu_margin.py [--seeds 7,8,9] [--set classifier.KEY=VALUE ...]
-     [--without nlu/train/FILE.yml ...]
+     [--without nlu/train/FILE.yml ...] [--fresh FILE.yml ...]
+
+--fresh: files outside nlu/ written after the model's data (a new batch before anything is
+tuned on it); the same models score them, at the temperature fitted on nlu/dev, and their
+figures are printed apart.
 """
 
 from __future__ import annotations
@@ -73,6 +77,7 @@ def main() -> None:
     parser.add_argument("--seeds", default="7,8,9")
     parser.add_argument("--set", action="append", default=[], dest="overrides")
     parser.add_argument("--without", action="append", default=[], type=Path)
+    parser.add_argument("--fresh", action="append", default=[], type=Path)
     args = parser.parse_args()
     settings = apply_overrides(get_settings(), args.overrides)
     root = settings.base_dir
@@ -87,6 +92,8 @@ def main() -> None:
     tokenizer_nlp = pipeline.build(settings.nlu)
     train_ex = _examples(tokenizer_nlp, normalizer, train)
     unseen_ex = _examples(tokenizer_nlp, normalizer, unseen)
+    fresh = read_paths(args.fresh, root).examples if args.fresh else []
+    fresh_ex = _examples(tokenizer_nlp, normalizer, fresh)
     print(f"{len(train)} training messages; {len(unseen)} unseen (nlu/dev, nlu/check); "
           f"overrides {args.overrides or 'none'}; without {[str(p) for p in args.without]}")
     rows: list[dict[str, float]] = []
@@ -104,6 +111,13 @@ def main() -> None:
         for t in FIXED:
             row[f"calm ≥ {t}"] = sum(m >= t for m in calm)
             row[f"crises < {t}"] = sum(m < t for m in crises)
+        if fresh:
+            f_crises, f_calm = masses(settings, nlp, temperature,
+                                      [e.predicted for e in fresh_ex], [e.intent for e in fresh])
+            for t in FIXED:
+                row[f"fresh calm ≥ {t}"] = sum(m >= t for m in f_calm)
+                row[f"fresh crises < {t}"] = sum(m < t for m in f_crises)
+            row["fresh crises < 0.15"] = sum(m < 0.15 for m in f_crises)
         rows.append(row)
         print(f"seed {seed}: {len(crises)} crises and {len(calm)} calm left to the classifier; "
               f"lowest crises {[round(m, 3) for m in crises[:5]]}; accuracy {accuracy:.4f}")
