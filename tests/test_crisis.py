@@ -73,6 +73,19 @@ def detect(nlu_patterns: Path, detector: CrisisDetector):  # type: ignore[no-unt
     ("이웃 할매가 며느리한테 밥도 못 얻어 드시고 방에 갇혀 계신 것 같아유", "abuse"),
     ("아이고 인자 다 귀찮다 이 세상 하직하고 싶다", "suicide"),
     ("전기요금독촉장세번째예요이번엔진짜끊는대요", "livelihood"),
+    # thirteenth batch: a jump imagined, an attempt and a new plan, calm frames that stop short
+    ("아파트 옥상에서 뛰면 걔들도 후회하겠지", "suicide"),
+    ("전에 시도했던 적 있는데 이번엔 날짜를 정했어요", "suicide"),
+    ("그때는 엄마가 발견해서 실패했어요", "suicide"),
+    ("번개탄 사놨어요 고기 구울 거 아니에요", "suicide"),
+    ("고기 구울 때 쓰는 번개탄 말고 진짜로 차에서 피우려고요", "suicide"),
+    ("유서 대신 편지 남기고 갈게요", "suicide"),
+    ("작년에 쫓겨날 뻔했는데 이번엔 진짜 쫓겨나게 생겼어요", "livelihood"),
+    ("남편한테 맞은 적이 있는데 벌써 삼 년 전이에요. 그런데 어제 또 때렸어요", "abuse"),
+    ("혹시 집주인이 나가라고 하면 어떡해요 지금 당장 나가래요", "livelihood"),
+    ("한강공원에서 자고 있어요 집이 없어서", "livelihood"),
+    ("병원에서 깨어났는데 이번엔 제대로 할 거예요", "suicide"), ("이제 영영 떠날게요", "suicide"),
+    ("산에 가서 약 먹고 잠들면 아무도 모르겠죠", "suicide"),
 ])
 def test_crises_are_urgent(detect, text: str, kind: str) -> None:  # type: ignore[no-untyped-def]
     assert detect(text) == kind
@@ -110,6 +123,14 @@ def test_crises_are_urgent(detect, text: str, kind: str) -> None:  # type: ignor
     "전기 끊긴 줄 알고 깜짝 놀랐는데 그냥 차단기 내려간 거였음 ㅋㅋ",
     "작년 겨울에 가스 끊겼던 적 있었는데 지금은 다 내서 정상이에요",
     "어릴 때는 가난해서 라면 하나로 세 식구가 나눠 먹었지 지금은 다 옛날 얘기야",
+    "공원에서 자전거 타고 왔어요", "삼겹살은 번개탄 말고 참숯에 구워야 맛있지",
+    "여친이 너 죽을래? 하고 웃어요 ㅋㅋ", "유서 말고 가족한테 편지 쓰는 웰다잉 수업 있나요",
+    "수도세 밀렸었는데 어제 다 냈어요",
+    "학교 다닐 때 형들한테 맞은 적이 있는데 벌써 이십 년 된 일이에요",
+    "만약 나중에 집주인이 나가라고 하면 어디에 물어봐요", "새벽에 깼는데 또 할 게 많아",
+    "감기약 먹고 누워 있으면 편하대요", "영영 안 올 줄 알았던 봄이 왔네",
+    "재작년에 쫓겨날 뻔했는데 주거급여 덕에 버텼어요",
+    "예전엔 남편한테 맞고 살았는데 이혼하고 지금은 편하게 살아요",
 ])
 def test_hyperbole_and_near_misses_stay_calm(detect, text: str) -> None:  # type: ignore[no-untyped-def]
     assert detect(text) is None
