@@ -10,9 +10,9 @@ seeds, because one fit moves these counts by a few.
 Run: .venv/bin/python bench/nlu_margin.py [--seeds 7,8,9] [--set classifier.KEY=VALUE ...]
      [--without nlu/train/FILE.yml ...] [--fresh FILE.yml ...]
 
---fresh: files outside nlu/ written after the model's data (a new batch before anything is
-tuned on it); the same models score them, at the temperature fitted on nlu/dev, and their
-figures are printed apart.
+--fresh: a new batch (before anything is tuned on it, or one kept in nlu/check); the same
+models score it, at the temperature fitted on nlu/dev, and its figures are printed apart,
+also at the safety check-in's floor.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,16 @@ def masses(settings: Settings, nlp: Any, temperature: float, docs: list[Any],
     return sorted(crises), calm
 
 
+def at_thresholds(crises: list[float], calm: list[float], thresholds: Iterable[float],
+                  prefix: str = "") -> dict[str, float]:
+    """Calm messages at or above each threshold, and crises under it."""
+    row: dict[str, float] = {}
+    for t in thresholds:
+        row[f"{prefix}calm ≥ {t}"] = sum(m >= t for m in calm)
+        row[f"{prefix}crises < {t}"] = sum(m < t for m in crises)
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", default="7,8,9")
@@ -80,6 +91,7 @@ def main() -> None:
     parser.add_argument("--fresh", action="append", default=[], type=Path)
     args = parser.parse_args()
     settings = apply_overrides(get_settings(), args.overrides)
+    check_in_floor = settings.nlu.thresholds.classifier_check_in
     root = settings.base_dir
     left_out = {(root / p).resolve() for p in args.without}
     train_files = [f for f in yaml_files([settings.resolve(p) for p in settings.nlu.train])
@@ -108,16 +120,12 @@ def main() -> None:
         row = {"accuracy": accuracy}
         for k, name in enumerate(("1st", "2nd", "3rd")):
             row[f"calm ≥ {name} lowest crisis"] = sum(m >= crises[k] for m in calm)
-        for t in FIXED:
-            row[f"calm ≥ {t}"] = sum(m >= t for m in calm)
-            row[f"crises < {t}"] = sum(m < t for m in crises)
+        row.update(at_thresholds(crises, calm, FIXED))
         if fresh:
             f_crises, f_calm = masses(settings, nlp, temperature,
                                       [e.predicted for e in fresh_ex], [e.intent for e in fresh])
-            for t in FIXED:
-                row[f"fresh calm ≥ {t}"] = sum(m >= t for m in f_calm)
-                row[f"fresh crises < {t}"] = sum(m < t for m in f_crises)
-            row["fresh crises < 0.15"] = sum(m < 0.15 for m in f_crises)
+            # and at the safety check-in's floor: the crises that would not even be asked about
+            row.update(at_thresholds(f_crises, f_calm, (*FIXED, check_in_floor), "fresh "))
         rows.append(row)
         print(f"seed {seed}: {len(crises)} crises and {len(calm)} calm left to the classifier; "
               f"lowest crises {[round(m, 3) for m in crises[:5]]}; accuracy {accuracy:.4f}")

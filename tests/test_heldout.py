@@ -73,8 +73,8 @@ def test_every_held_out_crisis_is_urgent_or_gets_a_safety_check_in(report: Repor
     net under it: the one crisis urgency misses gets the hotline and a gentle question. The
     floor 0.15 was chosen on dev (BENCHMARKS.md, "Safety check-in"); this message's score
     (0.23) was known from the previous session, so this is a floor, not independent evidence."""
-    missed = round((1 - report.urgent_recall) * report.urgent_total)
-    assert report.check_in_missed_crises == missed, (report.check_in_missed_crises, missed)
+    assert report.check_in_missed_crises == report.urgent_missed, (
+        report.check_in_missed_crises, report.urgent_missed)
 
 
 def test_calm_messages_asked_a_check_in_do_not_rise(report: Report) -> None:

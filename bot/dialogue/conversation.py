@@ -27,6 +27,7 @@ from bot.dialogue.state import RANK, CaseRequest, OpenCase, QuickReply, Reply, S
 from bot.eligibility.explain import reasons, show
 from bot.eligibility.questions import rank_missing
 from bot.eligibility.rulebook import Evaluation, InputError, RuleSet
+from bot.nlu.crisis import CRISIS_TYPES
 from bot.nlu.model import NLU, Parse
 from bot.settings import DialogueSettings, HandoffSettings
 
@@ -80,7 +81,7 @@ class Dialogue:
         if parse.urgent and payload is None:
             self._urgent(st, parse, out, rules, r)
         elif payload is not None:
-            self._payload(st, payload, out, rules, r)
+            self._payload(st, payload, parse, out, rules, r)
         elif asked is None or not self._check_in_answer(st, asked, parse, out, rules, r):
             self._message(st, parse, out, rules, r)
         if not out.replies:  # every message gets an answer
@@ -213,7 +214,7 @@ class Dialogue:
 
     def _check_in_reply(self, st: State, answer: str, kind: str, parse: Parse, out: _Out,
                         rules: RuleSet, r: Responses) -> None:
-        if kind not in ("suicide", "abuse", "livelihood"):
+        if kind not in CRISIS_TYPES:
             self._clarify(st, out, rules, r)
         elif answer == "yes":
             self._escalate(st, parse, kind, out, r)
@@ -224,7 +225,8 @@ class Dialogue:
             out.say(r.messages.check_in.declined, f"check_in:declined:{kind}")
             self._resume(st, out, rules, r)
 
-    def _payload(self, st: State, payload: str, out: _Out, rules: RuleSet, r: Responses) -> None:
+    def _payload(self, st: State, payload: str, parse: Parse, out: _Out, rules: RuleSet,
+                 r: Responses) -> None:
         m = r.messages
         kind, _, arg = payload.partition(":")
         if kind == "menu":
@@ -260,7 +262,7 @@ class Dialogue:
             self._restart(st, out, r)
         elif kind == "check_in":
             answer, _, crisis = arg.partition(":")
-            self._check_in_reply(st, answer, crisis, self.nlu.parse(""), out, rules, r)
+            self._check_in_reply(st, answer, crisis, parse, out, rules, r)
         else:
             out.say(m.clarify, "clarify", self._menu(m))
 

@@ -115,9 +115,8 @@ def eval_cmd(
               f"not in training {report.unseen_accuracy:.4f}")
     out.print(f"urgent recall {report.urgent_recall:.4f} ({report.urgent_total} crisis)   "
               f"false urgent {report.false_urgent_rate:.4f} ({report.calm_total} calm)")
-    missed = round((1 - report.urgent_recall) * report.urgent_total)
-    out.print(f"safety check-in: {report.check_in_missed_crises} of the {missed} crises "
-              f"missed get one; calm messages asked {report.check_in_calm_rate:.4f}")
+    out.print(f"safety check-in: {report.check_in_missed_crises} of the {report.urgent_missed} "
+              f"crises missed get one; calm messages asked {report.check_in_calm_rate:.4f}")
     out.print(f"entity exact-match {report.entity_exact_match:.4f}   "
               f"span overlap {report.span_overlap:.4f}")
     out.print(f"latency p50 {report.latency_ms['p50']:.2f} ms   "

@@ -30,6 +30,7 @@ class Report:
     false_urgent_rate: float = 0.0
     urgent_total: int = 0
     calm_total: int = 0
+    urgent_missed: int = 0
     # the dialogue's safety check-in (not urgent, asked gently): crises it reaches that
     # urgency missed, and calm messages asked
     check_in_missed_crises: int = 0
@@ -95,7 +96,8 @@ def evaluate(nlu: NLU, examples: list[Example], trained: set[str] | None = None)
     calm = [(ex, p) for ex, p in zip(examples, parses, strict=True)
             if ex.intent not in CRISIS_INTENTS]
     report.urgent_total, report.calm_total = len(urgent), len(calm)
-    report.urgent_recall = sum(p.urgent for _, p in urgent) / max(1, len(urgent))
+    report.urgent_missed = sum(not p.urgent for _, p in urgent)
+    report.urgent_recall = (len(urgent) - report.urgent_missed) / max(1, len(urgent))
     report.false_urgent_rate = sum(p.urgent for _, p in calm) / max(1, len(calm))
     report.check_in_missed_crises = sum(not p.urgent and p.check_in is not None
                                         for _, p in urgent)
