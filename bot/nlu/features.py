@@ -102,6 +102,12 @@ def build_morph_char_bow(exclusive_classes: bool = True, morph_ngrams: int = 2,
     # config.cfg reaches this function without passing through the settings schema
     if normalize not in ("none", "l2"):
         raise ValueError(f"normalize must be 'none' or 'l2', not {normalize!r}")
+    # thinc's SparseLinear.v1 on purpose. It indexes a class's weight of a feature at
+    # W[hash + class] (thinc issue #752), so the classes share about `length` weights among
+    # them; SparseLinear.v2 (as in spaCy's TextCatBOW.v3) gives each class its own. On dev,
+    # v2 is sharper: more accurate and fewer calm messages flagged at 0.335, but the veiled
+    # crises it is unsure of fall to 0.09-0.12, under even the safety check-in, where v1
+    # keeps them at 0.24 or more (BENCHMARKS.md, "Averaged fits and a CNN beside the bag").
     sparse_linear = SparseLinear(nO=nO, length=length)
     resizable_layer = resizable(
         sparse_linear,
