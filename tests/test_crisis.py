@@ -86,6 +86,18 @@ def detect(nlu_patterns: Path, detector: CrisisDetector):  # type: ignore[no-unt
     ("한강공원에서 자고 있어요 집이 없어서", "livelihood"),
     ("병원에서 깨어났는데 이번엔 제대로 할 거예요", "suicide"), ("이제 영영 떠날게요", "suicide"),
     ("산에 가서 약 먹고 잠들면 아무도 모르겠죠", "suicide"),
+    # a story the writer joins: the frames for characters, news and games stop short of a wish
+    # of one's own ("나도 죽고 싶다") and of "me too" ("주인공처럼 저도", "나 같은 사람은")
+    ("드라마 주인공처럼 나도 죽고 싶다", "suicide"), ("뉴스 보니까 나도 죽고 싶다", "suicide"),
+    ("다큐 보는데 나도 저렇게 목숨 끊고 싶더라", "suicide"),
+    ("드라마 보다가 나도 주인공처럼 뛰어내리고 싶어졌어", "suicide"),
+    ("게임에서 져서 죽고 싶다", "suicide"),
+    ("다큐 보니까 나 같은 사람은 죽는 게 낫겠더라", "suicide"),
+    ("뉴스에서 한강 투신 얘기 나오는데 나도 가고 싶다", "suicide"),
+    ("연예인 자살 뉴스 보니까 나도 그렇게 하고 싶다는 생각이 들어", "suicide"),
+    # an anecdote frame reads the words before it: today's beating told as a story is a beating
+    ("오늘 남편한테 맞은 얘기 좀 들어주세요", "abuse"), ("어제 아빠한테 맞은 이야기 해도 돼요?", "abuse"),
+    ("집에서 쫓겨난 얘기 좀 들어줄래요 지금 밖이에요", "livelihood"), ("오늘 아빠한테 맞은 썰", "abuse"),
 ])
 def test_crises_are_urgent(detect, text: str, kind: str) -> None:  # type: ignore[no-untyped-def]
     assert detect(text) == kind
@@ -131,6 +143,12 @@ def test_crises_are_urgent(detect, text: str, kind: str) -> None:  # type: ignor
     "감기약 먹고 누워 있으면 편하대요", "영영 안 올 줄 알았던 봄이 왔네",
     "재작년에 쫓겨날 뻔했는데 주거급여 덕에 버텼어요",
     "예전엔 남편한테 맞고 살았는데 이혼하고 지금은 편하게 살아요",
+    # …but a wish reported of a character stays theirs
+    "소설에서 주인공이 죽고 싶다고 하던데 그 책 제목이 뭐였지",
+    "드라마 주인공이 죽고 싶어 했던 이유가 뭐였더라", "드라마 주인공이 목숨 끊는 장면 너무 슬펐어",
+    "게임에서 맞고 죽고 난리였음", "자살 예방 교육 받았는데 나도 강사 하고 싶어요",
+    "군대에서 맞은 썰 푼다 ㅋㅋ", "피시방에서 쫓겨난 썰 ㅋㅋ",
+    "오늘 단톡방에서 누가 라면 하나로 이틀 버틴 썰 푸는데 다들 군대 얘기로 넘어감 ㅋㅋ",
 ])
 def test_hyperbole_and_near_misses_stay_calm(detect, text: str) -> None:  # type: ignore[no-untyped-def]
     assert detect(text) is None
