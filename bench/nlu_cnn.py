@@ -32,12 +32,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import spacy
 from spacy.util import fix_random_seed, minibatch
 
+from bench.nlu_margin import left_to_classifier
 from bot.nlu import pipeline
 from bot.nlu.crisis import CrisisDetector
 from bot.nlu.data import CRISIS_INTENTS, INTENTS, read_paths
 from bot.nlu.normalize import Normalizer
 from bot.nlu.train import _examples, _fit, _temperature
-from bot.nlu.urgency import Classifier, crisis_mass
+from bot.nlu.urgency import Classifier
 from bot.settings import get_settings
 from bot.yamlio import yaml_files
 
@@ -127,15 +128,10 @@ def main() -> None:
     correct = 0
     for doc, ex, cats in zip(docs, unseen, cnn_cats, strict=True):
         correct += max(cats, key=cats.get) == ex.intent
-        if not doc.text.strip():
-            continue
-        ranking = classifier.rank(doc.text)
-        lean = classifier.lean(doc.text, ranking, th.topic_urgent)
-        hits, explained = crisis.assess(doc.text, lean, th.topic_urgent)
-        if hits:
-            continue
-        rows.append((ex.intent in CRISIS_INTENTS, explained, crisis_mass(ranking),
-                     sum(cats[i] for i in CRISIS_INTENTS)))
+        left = left_to_classifier(crisis, classifier, doc.text, th.topic_urgent)
+        if left is not None:
+            rows.append((ex.intent in CRISIS_INTENTS, left[1], left[0],
+                         sum(cats[i] for i in CRISIS_INTENTS)))
     print(f"{len(train)} training, {len(unseen)} unseen messages; {args}")
     print(f"CNN fit {fit_seconds:.1f} s, {parse_ms:.2f} ms a message (batched); unseen "
           f"accuracy CNN {correct / len(unseen):.4f}, linear {linear_accuracy:.4f}")

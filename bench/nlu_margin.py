@@ -59,18 +59,25 @@ def masses(settings: Settings, nlp: Any, temperature: float, docs: list[Any],
                             {doc.text: doc for doc in docs})
     crises, calm = [], []
     for doc, intent in zip(docs, intents, strict=True):
-        if not doc.text.strip():
+        left = left_to_classifier(crisis, classifier, doc.text, th.topic_urgent)
+        if left is None:
             continue
-        ranking = classifier.rank(doc.text)
-        lean = classifier.lean(doc.text, ranking, th.topic_urgent)
-        hits, explained = crisis.assess(doc.text, lean, th.topic_urgent)
-        if hits:
-            continue
-        mass = crisis_mass(ranking)
+        mass, explained = left
         if explained and mass < th.classifier_urgent_explained:
             mass = 0.0
         (crises if intent in CRISIS_INTENTS else calm).append(mass)
     return sorted(crises), calm
+
+
+def left_to_classifier(crisis: CrisisDetector, classifier: Classifier, text: str,
+                       topic_min: float) -> tuple[float, bool] | None:
+    """(crisis mass, every crisis word explained away) of a message the patterns leave to the
+    classifier; None where a pattern decides, or for an empty message."""
+    if not text.strip():
+        return None
+    ranking = classifier.rank(text)
+    hits, explained = crisis.assess(text, classifier.lean(text, ranking, topic_min), topic_min)
+    return None if hits else (crisis_mass(ranking), explained)
 
 
 def at_thresholds(crises: list[float], calm: list[float], thresholds: Iterable[float],
