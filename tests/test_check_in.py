@@ -37,15 +37,27 @@ def test_the_nlu_marks_a_leaning_message_and_not_a_calm_or_urgent_one(nlu, band)
     assert nlu.parse(LEANING).check_in is None  # the floor is the switch
 
 
-def test_crisis_words_explained_away_get_no_check_in(nlu, band) -> None:  # type: ignore[no-untyped-def]
+def test_explained_words_are_asked_about_only_from_the_urgent_bar(nlu, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A scene in a drama leans to abuse (0.56 with the shipped model) because of its words,
-    which the patterns have read and explained away: no question about it."""
-    band(0.0)  # whatever the lean
-    for text in ("드라마에서 남편이 아내를 때리는 장면이 나왔어요",
-                 "폭력 같은 건 없어요 그냥 돈이 좀 부족한 거지"):
-        assert nlu.crisis.explained(nlu.normalize(text).text), text
-        parse = nlu.parse(text)
-        assert not parse.urgent and parse.check_in is None, text
+    which the patterns have read and explained away: not from the check-in floor, which is
+    under the words' own pull, but from the classifier's urgent bar, where it would have been
+    urgent had a calm frame not spoken for it (a frame may be wrong about the writer)."""
+    text = "드라마에서 남편이 아내를 때리는 장면이 나왔어요"
+    assert nlu.crisis.explained(nlu.normalize(text).text)
+    lean = sum(p for intent, p in nlu.classifier.rank(nlu.normalize(text).text)
+               if intent.startswith("crisis_"))
+    assert 0.2 < lean < nlu.thresholds.explained  # explained away: never urgent on it alone
+
+    def bars(classifier: float) -> None:
+        monkeypatch.setattr(nlu, "thresholds", dataclasses.replace(
+            nlu.thresholds, classifier=classifier, check_in=0.0))
+
+    bars(lean + 0.01)  # the floor is 0, but the lean is under the urgent bar: not asked
+    parse = nlu.parse(text)
+    assert not parse.urgent and parse.check_in is None
+    bars(lean - 0.01)  # the lean reaches the urgent bar: asked, still not urgent
+    parse = nlu.parse(text)
+    assert not parse.urgent and parse.check_in == "abuse"
 
 
 def test_hyperbole_gets_no_check_in_at_the_shipped_floor(nlu) -> None:  # type: ignore[no-untyped-def]

@@ -96,8 +96,27 @@ def detect(nlu_patterns: Path, detector: CrisisDetector):  # type: ignore[no-unt
     ("뉴스에서 한강 투신 얘기 나오는데 나도 가고 싶다", "suicide"),
     ("연예인 자살 뉴스 보니까 나도 그렇게 하고 싶다는 생각이 들어", "suicide"),
     # an anecdote frame reads the words before it: today's beating told as a story is a beating
-    ("오늘 남편한테 맞은 얘기 좀 들어주세요", "abuse"), ("어제 아빠한테 맞은 이야기 해도 돼요?", "abuse"),
-    ("집에서 쫓겨난 얘기 좀 들어줄래요 지금 밖이에요", "livelihood"), ("오늘 아빠한테 맞은 썰", "abuse"),
+    ("오늘 남편한테 맞은 얘기 좀 들어주세요", "abuse"),
+    ("어제 아빠한테 맞은 이야기 해도 돼요?", "abuse"),
+    ("집에서 쫓겨난 얘기 좀 들어줄래요 지금 밖이에요", "livelihood"),
+    ("오늘 아빠한테 맞은 썰", "abuse"),
+    # a farewell note is not leaving a chat; hanging from a door handle, stairs, a bathroom
+    ("여보 먼저 갈게 잘 있어 애들 부탁해", "suicide"),
+    ("미안해요 먼저 갈게요 잘 계세요", "suicide"),
+    ("엄마 먼저 갈게요 안녕히 계세요 사랑해요", "suicide"),
+    ("문고리에 목 매는 거 가능해요?", "suicide"), ("아파트 계단에 목매고 끝낼래요", "suicide"),
+    ("화장실에 목 매면 아무도 모르겠지", "suicide"), ("샤워실에 목 매는 법", "suicide"),
+    # "지 말도 마세요" is no denial, "때문에" holds no door, "사흘 전에" is not long past,
+    # "괜찮은 척" is not settled, a caning "아직도" is no memory, a pet is no landlord
+    ("얼마나 팼는지 말도 마세요 온몸이 다 아파요", "abuse"),
+    ("며칠이나 굶었는지 말도 마세요", "livelihood"),
+    ("오징어 게임 보고 생각났는데 저도 빚 때문에 사채업자한테 맞았어요", "abuse"),
+    ("사흘 전에 아빠한테 맞았는데 지금은 멍이 좀 나아졌어요 아빠랑 아직 같이 살아요", "abuse"),
+    ("일주일 전에 남편이 때렸는데 지금은 괜찮은 척하고 있어요", "abuse"),
+    ("우리 집은 아직도 회초리로 맞는 게 일상이에요", "abuse"),
+    ("드라마 주인공처럼 저도 내일 쫓겨나요", "livelihood"),
+    ("강아지 키운다고 집주인한테 쫓겨나게 생겼어요", "livelihood"),
+    ("회사 잘리고 두 달째 노숙 중이에요", "livelihood"),
 ])
 def test_crises_are_urgent(detect, text: str, kind: str) -> None:  # type: ignore[no-untyped-def]
     assert detect(text) == kind
@@ -147,7 +166,15 @@ def test_crises_are_urgent(detect, text: str, kind: str) -> None:  # type: ignor
     "소설에서 주인공이 죽고 싶다고 하던데 그 책 제목이 뭐였지",
     "드라마 주인공이 죽고 싶어 했던 이유가 뭐였더라", "드라마 주인공이 목숨 끊는 장면 너무 슬펐어",
     "게임에서 맞고 죽고 난리였음", "자살 예방 교육 받았는데 나도 강사 하고 싶어요",
-    "군대에서 맞은 썰 푼다 ㅋㅋ", "피시방에서 쫓겨난 썰 ㅋㅋ",
+    "군대에서 맞은 썰 푼다 ㅋㅋ",
+    "피시방에서 쫓겨난 썰 ㅋㅋ",
+    "저 먼저 갈게요 안녕히 계세요 내일 봬요",
+    "먼저 갈게요 수고하셨습니다", "실적에 목매는 팀장",
+    "어릴 때 아빠한테 맞았는데 지금은 사이 좋아요", "옛날엔 회초리로 맞는 게 일상이었죠",
+    "십 년 전에 남편한테 맞았었는데 지금은 이혼하고 따로 살아요 잘 지내요",
+    "현관문에 이마 맞았어 ㅠ",
+    "드라마 주인공이 집에서 쫓겨나는 장면 보고 울었어요", "강아지가 소파에서 쫓겨났어요 ㅋ",
+    "회사에서 야근하다 거의 노숙했어요 ㅋ", "학창 시절 선생님한테 맞은 얘기는 다들 하나씩 있죠",
     "오늘 단톡방에서 누가 라면 하나로 이틀 버틴 썰 푸는데 다들 군대 얘기로 넘어감 ㅋㅋ",
 ])
 def test_hyperbole_and_near_misses_stay_calm(detect, text: str) -> None:  # type: ignore[no-untyped-def]

@@ -154,8 +154,16 @@ def check_in(ranking: Ranking, source: str | None, thresholds: Thresholds) -> st
     one: a gentle question with the hotline, no case. Missing a crisis is the worst error,
     and asking directly is what suicide-prevention gatekeepers are taught to do, so the floor
     sits under every dev crisis the shipped-style model scores (BENCHMARKS.md, "Safety
-    check-in"). Not where every crisis word was explained away: there the classifier reacts
-    to the words ("더워 죽겠다"), which the patterns have already read."""
+    check-in").
+
+    Where every crisis word was explained away, the classifier mostly reacts to those words
+    ("더워 죽겠다"), so the floor there is the classifier's own urgent bar: a message it would
+    have called urgent had the patterns not explained its words is asked about, not passed
+    over. A calm frame can be wrong about the writer ("예전엔 … 무서웠는데 이제는 괜찮아요
+    담담해요"); on dev it costs a question to 23 of 5,119 calm messages (BENCHMARKS.md,
+    "Check-in where the words were explained away")."""
+    if source == "explained":
+        return classifier_crisis(ranking, thresholds.classifier)
     if source is not None:
         return None
     return classifier_crisis(ranking, thresholds.check_in)
