@@ -288,6 +288,43 @@ def test_shared_calm_covers_every_type_and_a_types_own_only_that_type(tmp_path: 
     assert detector.detect("드라마 다 봤어요. 그런데 집에만 오면 남편이 때려요") == "abuse"
 
 
+def test_a_reopener_after_a_calm_context_brings_its_words_back(tmp_path: Path) -> None:
+    path = tmp_path / "crisis.yml"
+    path.write_text(
+        "reopen: [부러워]\n"
+        "calm:\n  - 드라마\\S*\\s*(?:\\S+\\s*){0,3}?\\S*죽\\S*\n"
+        "suicide:\n  patterns: [죽]\n"
+        "abuse:\n  patterns: [때려]\n"
+        "livelihood:\n  patterns: [굶]\n", encoding="utf-8")
+    detector = CrisisDetector(path)
+    assert detector.detect("드라마에서 주인공이 죽는 장면") is None
+    assert detector.detect("드라마에서 주인공이 죽는 게 부러워") == "suicide"
+    assert detector.detect("부러워서 드라마를 봤는데 주인공이 죽어") is None  # before it: no
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("자살했다는 뉴스 볼 때마다 부러워요", "suicide"),
+    ("기사 봤는데 한강 다리에서 뛰어내린 사람 부러웠어요", "suicide"),
+    ("뉴스에서 목매 죽은 사람 얘기 나오는데 그 방법밖에 없는 것 같아", "suicide"),
+    ("학창 시절 자해하던 기억 때문에 요즘 다시 손이 가요", "suicide"),
+    ("자해한 적이 있는데 몇 년 전이고 요즘 다시 칼을 들게 돼요", "suicide"),
+    ("창피해서 죽고 싶었어ㅋㅋ 아직도 그래 진짜로", "suicide"),
+    ("메이플에 돈 다 꼴아박고 이제 목숨 끊을 준비 중이에요", "suicide"),
+])
+def test_the_writer_there_now_reopens_a_calm_context(detect, text: str, kind: str) -> None:  # type: ignore[no-untyped-def]
+    assert detect(text) == kind
+
+
+@pytest.mark.parametrize("text", [
+    "회사 때려치우고 창업 준비 중인데 받을 수 있는 혜택 있을까요?",
+    "드라마에서 주인공이 목숨 끊는 장면 보고 울었어요",
+    "예전에 자해했었는데 지금은 괜찮아요 상담 받고 나았어요",
+    "뉴스에서 목매 숨진 사건 나오더라 안타까워",
+])
+def test_no_reopener_no_reopening(detect, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert detect(text) is None
+
+
 def test_a_word_list_is_shared_by_the_patterns_that_name_it(tmp_path: Path) -> None:
     path = tmp_path / "crisis.yml"
     path.write_text(

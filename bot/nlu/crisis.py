@@ -3,8 +3,10 @@
 Missing a real crisis is the worst error this product can make, so detection is layered: these
 patterns (nlu/patterns/crisis.yml) always run, and the classifier can only add urgency. Calm
 patterns keep hyperbole ("더워 죽겠다") and near misses ("자살 예방 교육") from raising alarms,
-but only where they cover the very words that matched; denials right after the words ("때리지는
-않아요", "폭력 같은 건 없어요") void that match alone.
+but only where they cover the very words that matched, and not when a reopener after them says
+the writer is there now ("… 부러워요", "요즘 다시 손이 가요"): a frame can be wrong about who
+speaks. Denials right after the words ("때리지는 않아요", "폭력 같은 건 없어요") void that match
+alone.
 
 Two strengths of pattern, because words differ in what they prove:
 - `patterns` describe an act or a state ("남편이 때려요", "죽고 싶어요", "전기 끊겼어요"): a
@@ -47,6 +49,8 @@ class CrisisFile(BaseModel):
     words: dict[str, list[str]] = {}
     denials: list[str] = []
     calm: list[str] = []  # contexts calm for every type: a scene in a drama, a hardship long past
+    # the writer is there now, after a calm context: it no longer speaks for the words it covers
+    reopen: list[str] = []
     suicide: CrisisPatterns
     abuse: CrisisPatterns
     livelihood: CrisisPatterns
@@ -98,6 +102,8 @@ class CrisisDetector:
         self.denials = _compile(raw["denials"], "denials", spec.denials, words) \
             if spec.denials else []
         self.calm = _compile(raw["calm"], "calm", spec.calm, words) if spec.calm else []
+        self.reopen = _compile(raw["reopen"], "reopen", spec.reopen, words) \
+            if spec.reopen else []
         self.rules: dict[str, KindRules] = {}
         for kind in CRISIS_TYPES:
             block, part = raw[kind], getattr(spec, kind)
@@ -124,6 +130,7 @@ class CrisisDetector:
         out: list[CrisisHit] = []
         matched = False
         shared: list[tuple[int, int]] | None = None  # found only once something matched
+        reopened: list[int] | None = None  # where `reopen` phrases start, once needed
         for kind in CRISIS_TYPES:
             patterns, topics, calm = self.rules[kind]
             calm_spans: list[tuple[int, int]] | None = None
@@ -137,9 +144,16 @@ class CrisisDetector:
                             calm_spans = shared + [x.span() for c in calm
                                                    for x in c.finditer(text)]
                         s, e = m.span()
-                        if any(cs <= s < ce or cs < e <= ce or (s <= cs and ce <= e)
-                               for cs, ce in calm_spans):
-                            continue
+                        covering = [ce for cs, ce in calm_spans
+                                    if cs <= s < ce or cs < e <= ce or (s <= cs and ce <= e)]
+                        if covering:
+                            if reopened is None:
+                                reopened = [x.start() for r in self.reopen
+                                            for x in r.finditer(text)]
+                            # voided, unless after the calm context the writer says they are
+                            # there now ("… 부러워요", "요즘 다시 손이 가요")
+                            if not any(rs >= ce for ce in covering for rs in reopened):
+                                continue
                         if self._denied(text, e):
                             continue
                         out.append(CrisisHit(kind, s, e, is_topic))
