@@ -117,6 +117,28 @@ def detect(nlu_patterns: Path, detector: CrisisDetector):  # type: ignore[no-unt
     ("드라마 주인공처럼 저도 내일 쫓겨나요", "livelihood"),
     ("강아지 키운다고 집주인한테 쫓겨나게 생겼어요", "livelihood"),
     ("회사 잘리고 두 달째 노숙 중이에요", "livelihood"),
+    # second audit pass and fourteenth batch: a frame that reached past a method sought, a
+    # family member, a death wish, a bridge or a home lost; and crises with no frame at all
+    ("웹툰 결말에 주인공이 목 매 죽던데 그게 제일 확실한 방법 같아요", "suicide"),
+    ("유튜브에서 자살하는 방법 찾아보다가 사고로 위장하는 법까지 봤어요", "suicide"),
+    ("롤에서 현질하다 카드빚 삼백 생겨서 죽을 생각밖에 안 나요", "suicide"),
+    ("내가 없어져도 찾을 사람은 아무도 없어요", "suicide"),
+    ("아들이 그럼 죽으라 하네요 그래야겠어요", "suicide"),
+    ("거짓말 아니야 나 진짜 죽어야지", "suicide"),
+    ("한강 가서 뛰어내리려고 자전거 타고 나왔어요", "suicide"),
+    ("비상계단에서 뛰어내리면 바로 죽나요", "suicide"),
+    ("다리 위에 왔어요 난간이 생각보다 낮아요", "suicide"),
+    ("자살 시도한 적은 없는데 이번 주에 하려구요", "suicide"),
+    ("어제 줄을 방문 고리에 걸어 봤어요", "suicide"), ("I want to die 진짜 힘들어요", "suicide"),
+    ("제가 가고 나면 우리 고양이 좀 키워 주세요", "suicide"),
+    ("어제 진통제 한 움큼 먹고 버틴 썰", "suicide"),
+    ("드라마 보다가 남편이 재떨이로 때렸어요", "abuse"),
+    ("코치한테 어제 맞아 죽는 줄 알았어요", "abuse"), ("학교에서 2대1로 두들겨 맞았어요", "abuse"),
+    ("월세 넉 달 치가 밀렸어요", "livelihood"), ("요즘 친구 자취방 바닥 신세예요", "livelihood"),
+    ("어제 방 빼라고 해서 나왔는데 저 같은 노숙자도 쉼터 갈 수 있나요", "livelihood"),
+    ("드라마에서는 다 잘 풀리던데 저희는 집에 압류 딱지 붙었어요", "livelihood"),
+    ("밥은 못 먹었어요 사흘째요", "livelihood"),
+    ("유통기한 지난 빵 버리는 거 있으면 좀 주세요", "livelihood"),
 ])
 def test_crises_are_urgent(detect, text: str, kind: str) -> None:  # type: ignore[no-untyped-def]
     assert detect(text) == kind
@@ -176,6 +198,18 @@ def test_crises_are_urgent(detect, text: str, kind: str) -> None:  # type: ignor
     "드라마 주인공이 집에서 쫓겨나는 장면 보고 울었어요", "강아지가 소파에서 쫓겨났어요 ㅋ",
     "회사에서 야근하다 거의 노숙했어요 ㅋ", "학창 시절 선생님한테 맞은 얘기는 다들 하나씩 있죠",
     "오늘 단톡방에서 누가 라면 하나로 이틀 버틴 썰 푸는데 다들 군대 얘기로 넘어감 ㅋㅋ",
+    # …and their calm twins
+    "서울역 가는 제일 편한 방법 알려주세요", "롤에서 계속 죽어서 짜증나요 ㅋㅋ",
+    "할매가 거짓말하면 죽어야지 하셨다 ㅋㅋ", "한강 가서 자전거 타고 치킨 먹었어요",
+    "버스 계단에서 뛰어내리다 넘어졌어요", "버스 타고 다리 건너서 출근해요",
+    "자살 예방 교육 오늘 처음 하려고요", "드라마에서 남편이 아내를 때리는 장면 보고 울었어요",
+    "부장님한테 맞아 죽겠다 ㅋㅋ 보고서 또 늦었어", "어제 경기 3대1로 두들겨 맞았다 ㅋㅋ",
+    "노숙자도 기초수급 받을 수 있나요", "드라마에서 보면 압류 딱지 붙이는 장면 많이 나오잖아요",
+    "군대에서 감기약 한 움큼 먹고 버틴 썰 ㅋㅋ", "빨랫줄을 문고리에 걸어 봤는데 안 되네요",
+    "제가 출장 가고 나면 고양이 밥 좀 부탁해요", "밥을 못 먹었어요 어제 바빠서요",
+    "유통기한 지난 우유 버리는 방법 알려주세요", "우리 막내가 형 머리를 때려서 웃겨요 ㅋㅋ",
+    "15개월 아기인데 요즘 때리는 시기래요",
+    "초등학생 딸이 반 친구랑 머리채 잡고 싸웠대서 학교 갔는데 서로 사과하고 끝났어요",
 ])
 def test_hyperbole_and_near_misses_stay_calm(detect, text: str) -> None:  # type: ignore[no-untyped-def]
     assert detect(text) is None
@@ -310,6 +344,16 @@ def test_a_reopener_after_a_calm_context_brings_its_words_back(tmp_path: Path) -
     ("자해한 적이 있는데 몇 년 전이고 요즘 다시 칼을 들게 돼요", "suicide"),
     ("창피해서 죽고 싶었어ㅋㅋ 아직도 그래 진짜로", "suicide"),
     ("메이플에 돈 다 꼴아박고 이제 목숨 끊을 준비 중이에요", "suicide"),
+    ("드라마 주인공이 목숨 끊는 장면 보니까 솔직히 부럽네요", "suicide"),
+    ("예전엔 죽고 싶다는 생각이 무서웠는데 지금은 괜찮아요 오히려 담담해요", "suicide"),
+    ("옥상에서 뛰어내릴 뻔한 적 있는데 지금 생각하면 차라리 그때 죽었어야 했어요", "suicide"),
+    ("옥상에 올라왔어요 화분 물 주러 온 거 아니에요", "suicide"),
+    ("예전에 아빠가 때렸었는데 지금은 따로 살아요 근데 요즘 자꾸 찾아와서 문 두드려요", "abuse"),
+    ("영화 주인공 아빠가 때리는 거 보니까 우리 아빠랑 똑같아요", "abuse"),
+    ("맞았던 건 예전인데 지금도 맞고 살아요", "abuse"),
+    ("예전에 가스 끊겼었는데 지금은 해결된 줄 알았거든요 근데 또 끊겼어요", "livelihood"),
+    ("작년에 쫓겨났었는데 지금은 임대주택 살아요 근데 또 그렇게 됐어요", "livelihood"),
+    ("노숙인 분들 쉴 곳 알려주세요 저도 지금 그래요", "livelihood"),
 ])
 def test_the_writer_there_now_reopens_a_calm_context(detect, text: str, kind: str) -> None:  # type: ignore[no-untyped-def]
     assert detect(text) == kind
@@ -320,6 +364,11 @@ def test_the_writer_there_now_reopens_a_calm_context(detect, text: str, kind: st
     "드라마에서 주인공이 목숨 끊는 장면 보고 울었어요",
     "예전에 자해했었는데 지금은 괜찮아요 상담 받고 나았어요",
     "뉴스에서 목매 숨진 사건 나오더라 안타까워",
+    "예전에 힘들었는데 지금은 괜찮아요 담담하게 얘기할 수 있어요",
+    "뛰어내릴 뻔한 적 있는데 지금 생각하면 웃겨요 놀이공원 번지점프였거든요",
+    "옥상에 올라왔어요 화분 물 주러요", "예전에 아빠가 때렸었는데 지금은 따로 살아요 잘 지내요",
+    "노숙인 분들 도와주는 곳 알려주세요 봉사하고 싶어요",
+    "자살 예방을 위한 가장 확실한 방법은 관심이래요",
 ])
 def test_no_reopener_no_reopening(detect, text: str) -> None:  # type: ignore[no-untyped-def]
     assert detect(text) is None
