@@ -154,3 +154,36 @@ def test_several_facts_in_one_message(extract: Extract) -> None:
 ])
 def test_dev_error_causes(extract: Extract, text: str, expected: set[tuple[str, object]]) -> None:
     assert extract(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a Native numeral before a counter counts things, not years; a date is not money
+    ("추심 전화가 하루에 스무 통씩 와요", set()),
+    ("김장 서른 포기 했어요", set()),
+    ("스물셋 대학생이에요", {("age", 23)}),
+    ("연금이 이번 달 20일에 들어오나요?", set()),
+    ("상담은 3시에 시작해요", set()),
+    # an expense a month is not income; income a month still is, after an expense
+    ("약값이 한 달에 이십만 원이에요", set()),
+    ("월세가 올라서요 월 180 버는데 받을 수 있나요", {("monthly_income", 1_800_000)}),
+    ("실직하고 수입이 한 푼도 없어요", {("crisis_event", "job_loss"), ("monthly_income", 0)}),
+    # a 시군구 before 라; events said with particles, places and honorifics the rules missed
+    ("경북 봉화라 멀어요", {("region", "경상북도 봉화군")}),
+    ("엄마가 일자리를 잃었어요", {("crisis_event", "job_loss")}),
+    ("공장 망해서 일 없어요", {("crisis_event", "job_loss")}),
+    ("식당 문을 닫고 나서 막막해요", {("crisis_event", "business_closure")}),
+    ("집이 경매로 넘어갔어요", {("crisis_event", "eviction")}),
+    ("다음 달까지 나가야 된대요", {("crisis_event", "eviction")}),
+    ("터미널 대합실에서 자요", {("crisis_event", "homeless")}),
+    ("주차장 구석에서 일주일째 주무세요", {("crisis_event", "homeless")}),
+    ("어젯밤에 집에 불났어요", {("crisis_event", "fire_disaster")}),
+    ("단톡방 불났어 ㅋㅋ", set()),
+    # who hurts whom: an answer "아빠요", a grandchild in Jeju speech, a mother's partner
+    ("아빠요 오늘도 허리띠로 맞았어요", {("crisis_event", "neglect_abuse")}),
+    ("손지가 돈 달라멍 나를 때려", {("crisis_event", "neglect_abuse")}),
+    ("엄마 남자친구 그 아저씨가 밤에 제 방에 와서 만져요", {("crisis_event", "neglect_abuse")}),
+    ("집주인 아저씨가 열쇠로 제 방에 들어와요 무서워요", set()),
+])
+def test_fourteenth_batch_causes(extract: Extract, text: str,
+                                 expected: set[tuple[str, object]]) -> None:
+    assert extract(text) == expected

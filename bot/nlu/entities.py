@@ -95,7 +95,10 @@ _ONES = "(?:하나|한|둘|두|셋|세|넷|네|다섯|여섯|일곱|여덟|아�
 _AGE_NUM = rf"(?:\d{{1,3}}|{NATIVE}|[일이삼사오육칠팔구]?십[일이삼사오육칠팔구]?)"
 # After a numeral in words, 세 is also the numeral three: "두세 번", "두세 개" count things
 COUNTED = re.compile(r"\s*(?:번|개|명|시간|시|달|마리|군데|가지|권|잔|그릇|병|장|대|채|곳|차례|배|끼"
-                     r"|주|날|바퀴)")
+                     r"|주|날|바퀴|통|건|알|벌|봉지|캔|판|회|해|켤레|송이|포기|그루)")
+# …and a counter word standing alone after a Native numeral ("스무 통씩", "스무 포기"), not the
+# start of another word ("스물셋 대학생")
+COUNTER_WORD = re.compile(COUNTED.pattern + r"(?:씩|이나|도|만|을|를|이|가|은|는|째|(?![가-힣]))")
 AGE_RE = re.compile(rf"(?<![가-힣\d])(?P<man>만\s*)?(?P<num>{_AGE_NUM})\s*(?P<unit>살|세)"
                     r"(?!\s*(?:이상|이하|미만|부터|까지|넘으면|되면|이면|때|[가-힣]?대))")
 # "나는여든하나고": written without spaces, the age follows 나는/저는 directly
@@ -118,6 +121,7 @@ BARE_AGE_RE = re.compile(
     r"?\s*(?:[,.!?~]|$|혼자|아니고|\s혼자))")
 
 
+_PERIOD = re.compile(r"월|한\s*달에?|한달에?")  # income words that only name the period
 _IF_WORD = re.compile(r"[가-힣]*(?:으면|면)(?=$|[^가-힣])")
 _IF_NEXT = re.compile(r"\s+(?:하면|되면|당하면|상태면|위기면|될\s*경우|할\s*경우)(?=$|[^가-힣])")
 
@@ -226,7 +230,7 @@ class EntityExtractor:
                     self.sigungu_owner.setdefault(stem, []).append(sido)
         self.sigungu_re = re.compile(
             r"(?<![가-힣])" + _alt(list(self.sigungu_owner)) + r"(?=$|[\s,.!?~)]|에서|에|서\s|이에요|이여|이요|"
-            r"예요|요|이고|이라|시|군|구|쪽|동|읍|면|사는|살아|인데|인디|삽)")
+            r"예요|요|이고|이라|라(?=$|[\s,.!?~]|서)|시|군|구|쪽|동|읍|면|사는|살아|인데|인디|삽)")
         self.benefits = benefit_synonyms
         self.programme_re = re.compile(_alt(list(benefit_synonyms)) + r"|급여액|지원금|수당") \
             if benefit_synonyms else re.compile("(?!)")
@@ -401,6 +405,8 @@ class EntityExtractor:
                 add("age", n, m.start(), m.end())
         for m in NATIVE_AGE_RE.finditer(text):  # "일흔여섯이에요", "예순여덟 홀아비"
             n = parse_native(m.group("num"))
+            if COUNTER_WORD.match(text, m.end()):
+                continue  # "하루에 스무 통씩": twenty calls
             if n is not None and n >= 20 and free(m.start(), m.end()):
                 add("age", n, m.start(), m.end())
         for m in MIXED_AGE_RE.finditer(text):
@@ -461,8 +467,9 @@ class EntityExtractor:
                 continue
             before = text[max(0, m.start() - 14):m.start()]
             after = text[m.end():m.end() + 12]
-            if re.match(r"\s*(?:세|살|개월|명|인\b|인\s*가구|시\b|분\b|일\b|층|평|번|호|년|kg|%|퍼)",
-                        after):
+            if re.match(r"\s*(?:세|살|개월|명|인\b|인\s*가구|(?:시|분|일)(?![가-힣])"
+                        r"|(?:시|분|일)(?:에|부터|까지|쯤|날|마다|자|이|은|엔|간|동안)|층|평|번|호|년"
+                        r"|kg|%|퍼)", after):
                 continue  # an age, a count, a time: not money
             kind = self._money_context(before, after)
             is_whole = whole is not None and whole.start("num") == m.start("num")
@@ -487,6 +494,11 @@ class EntityExtractor:
         for kind, pattern in (("yearly", self.yearly_re), ("monthly", self.income_re),
                               ("other", self.not_income_re), ("programme", self.programme_re)):
             for m in pattern.finditer(before):
+                # "약값이 한 달에 십오만 원": after an expense, "a month" only says how often
+                if kind == "monthly" and _PERIOD.fullmatch(m.group(0)) \
+                        and self.not_income_re.search(before[:m.start()]) \
+                        and not re.match(INCOME_VERB, after):
+                    continue
                 marks.append((m.end(), kind))
         if marks:
             nearest = max(marks)[1]
