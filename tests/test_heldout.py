@@ -37,8 +37,9 @@ TARGETS = {"accuracy": 0.93, "macro_f1": 0.90, "urgent_recall": 1.00,
 # on this session's data, with or without each change, scores it 0.10–0.36, below its own
 # threshold (aggregate only, BENCHMARKS.md). The target stays 1.00 (the strict xfail below)
 # and issue 3 stays open.
+# 2026-12-08 (the fourteenth batch's entity causes): entity exact-match 0.9556 → 0.9572.
 FLOOR = {"accuracy": 0.957, "macro_f1": 0.963, "urgent_recall": 0.992,
-         "false_urgent_rate": 0.0232, "entity_exact_match": 0.9555}
+         "false_urgent_rate": 0.0232, "entity_exact_match": 0.9571}
 
 
 @pytest.fixture(scope="module")
