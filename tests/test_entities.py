@@ -187,3 +187,45 @@ def test_dev_error_causes(extract: Extract, text: str, expected: set[tuple[str, 
 def test_fourteenth_batch_causes(extract: Extract, text: str,
                                  expected: set[tuple[str, object]]) -> None:
     assert extract(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # ages in Jeju, Chungcheong and Gyeongsang endings; the 만 나이 said first; a correction
+    ("나 일흔셋이우다", {("age", 73)}), ("저는유 예순여덟이구유", {("age", 68)}),
+    ("할배 여든하나다", {("age", 81)}),
+    ("만 예순일곱이고 한국 나이로는 예순아홉이에요", {("age", 67)}),
+    ("아 71 아니고 72요", {("age", 72)}), ("만 19세 대학생이에요", {("age", 19)}),
+    ("상가 하나 세 줘서 살아요", set()),
+    ("딸은 만 2세예요", {("child_age_months", 24)}), ("15개월이요", {("child_age_months", 15)}),
+    # households said plainly, in dialect, or by a single parent
+    ("혼자임 25살", {("household_size", 1), ("age", 25)}),
+    ("할매 혼차 산다", {("household_size", 1)}),
+    ("우리 집 다섯 사람 살아요", {("household_size", 5)}), ("우리집 3명", {("household_size", 3)}),
+    ("사인 가구요", {("household_size", 4)}), ("엄마랑저랑둘이에요", {("household_size", 2)}),
+    ("할매하고 둘이 삽니더", {("household_size", 2)}),
+    ("부부랑 애 셋이에요", {("household_size", 5)}),
+    ("시부모님이랑 저희 부부 애 둘 여섯 식구예요", {("household_size", 6)}),
+    ("저 혼자 딸 키워요", {("household_size", 2)}),
+    # money: two earners, a copula after a Sino numeral, expenses after a clause
+    ("남편은 연봉 6천이고 저는 월 100 벌어요", {("monthly_income", 5_000_000),
+                                              ("monthly_income", 1_000_000)}),
+    ("연봉 칠천이에요", {("monthly_income", 5_833_333)}),
+    ("남편 연봉 육천인데 빚이 많아요", {("monthly_income", 5_000_000)}),
+    ("적금이 월 40이고 버는 건 월 200이에요", {("monthly_income", 2_000_000)}),
+    ("부모님 용돈 드리는 20은 빼야 돼요", set()),
+    # where the household lives, not the children's home, a place corrected or left
+    ("경북 봉화다 둘이 산다", {("region", "경상북도 봉화군"), ("household_size", 2)}),
+    ("충남 서천유", {("region", "충청남도 서천군")}),
+    ("서울마포구 살아요", {("region", "서울특별시 마포구")}),
+    ("세종으로 이사 왔어요", {("region", "세종특별자치시")}),
+    ("혼자 살고 자식들은 다 부산에 있어요", {("household_size", 1)}),
+    ("구례 말고 곡성이요", {("region", "전라남도 곡성군")}),
+    ("여수 살다가 지금은 광주광역시 북구로 왔어요", {("region", "광주광역시 북구")}),
+    ("제주시 한림이우다", {("region", "제주특별자치도 제주시")}),
+    ("제주 살아요", {("region", "제주특별자치도")}),
+    ("애들 아빠가 사고로 죽고 막막해요", {("crisis_event", "main_earner_loss")}),
+    ("남편이 죽고 싶대요", set()),
+])
+def test_fifteenth_batch_causes(extract: Extract, text: str,
+                                expected: set[tuple[str, object]]) -> None:
+    assert extract(text) == expected

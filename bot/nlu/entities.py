@@ -100,13 +100,14 @@ COUNTED = re.compile(r"\s*(?:번|개|명|시간|시|달|마리|군데|가지|권
 # start of another word ("스물셋 대학생")
 COUNTER_WORD = re.compile(COUNTED.pattern + r"(?:씩|이나|도|만|을|를|이|가|은|는|째|(?![가-힣]))")
 AGE_RE = re.compile(rf"(?<![가-힣\d])(?P<man>만\s*)?(?P<num>{_AGE_NUM})\s*(?P<unit>살|세)"
-                    r"(?!\s*(?:이상|이하|미만|부터|까지|넘으면|되면|이면|때|[가-힣]?대))")
+                    r"(?!\s*(?:이상|이하|미만|부터|까지|넘으면|되면|이면|때|[가-힣]?대(?![학표출])))")
 # "나는여든하나고": written without spaces, the age follows 나는/저는 directly
 _AGE_LEFT = r"(?:(?<![가-힣])|(?<=나는)|(?<=저는)|(?<=난)|(?<=전))"
 NATIVE_AGE_RE = re.compile(
-    rf"{_AGE_LEFT}(?P<num>{_TENS}\s?{_ONES}?)(?=\s*(?:이에요|이요|이여|이라|이고|이며|인데|인디"
+    rf"{_AGE_LEFT}(?P<num>{_TENS}\s?{_ONES}?)(?=\s*(?:이에요|이요|이여|이라|이고|이며|인데|인디|이우다|이구유"
+    r"|이구요|이유|이다|이야|이랑께|이라예|이제|이지"
     r"|입니다|이신데|이세요|이시고|이에|이유|이라우|에\s|먹|묵|됐|,|\.|$|\s)"
-    r"|(?<=[나둘셋넷섯곱덟홉])(?:(?:예요|요|인데|인디|입니다)(?![가-힣])|고))")
+    r"|(?<=[나둘셋넷섯곱덟홉])(?:(?:예요|요|인데|인디|입니다|다|우다|구유|유|야)(?![가-힣])|고))")
 # "팔십둘 먹은 노인네": Sino tens with Native ones
 MIXED_AGE_RE = re.compile(
     rf"{_AGE_LEFT}(?P<tens>[이삼사오육칠팔구])십\s?(?P<ones>{_ONES})"
@@ -119,6 +120,21 @@ MONEY_ONLY_RE = re.compile(rf"^\s*(?:월\s*|한\s*달에?\s*)?(?P<num>{NUM})\s*(
 BARE_AGE_RE = re.compile(
     r"(?<![\d,.])(?P<num>\d{2,3})(?=\s*(?:이에요|예요|이요|요|이고|이며|입니다|이여|이라|이구요|이고요)"
     r"?\s*(?:[,.!?~]|$|혼자|아니고|\s혼자))")
+
+
+_CORRECTED_AGE = re.compile(r"(?<![\d,.])\d{2,3}\s*(?:살|세)?\s*(?:아니고|아니라|말고)\s*"
+                            r"(?P<num>\d{2,3})(?=\s*(?:살|세)?\s*(?:이요|이에요|예요|요|이고|입니다)?(?:\s|$|[,.!?]))")
+_SOMEONE_ELSES = re.compile(r"(?:자식|아들|딸|자녀|애들|손주|손자|손녀|동생|언니|오빠|누나|형)(?:들)?"
+                            r"(?:은|는|이|가|도)\s*(?:\S+\s*){0,2}$")
+_NOT_HOME = re.compile(r"(?:은|는)?\s*(?:친정|시댁|고향)|\s*(?:말고|아니고|아니라)(?![가-힣])"
+                       r"|\s*(?:에서\s*)?(?:살다가|살았는데|살다\s*왔)")
+
+
+def _elsewhere(text: str, start: int, end: int) -> bool:
+    """A place that is not the household's: the children's ("자식들은 다 서울에"), a place
+    corrected or left ("해남 말고 진도요", "목포 살다가"), a wife's family home."""
+    return bool(_SOMEONE_ELSES.search(text[max(0, start - 14):start])
+                or _NOT_HOME.match(text, end))
 
 
 _PERIOD = re.compile(r"월|한\s*달에?|한달에?")  # income words that only name the period
@@ -186,12 +202,22 @@ class EntityExtractor:
             (re.compile(r"(?:혼자|홀로|홀몸|혼자서)(?!\s*(?:있는|두|벌|애|아이|키우|일|다니|못))"
                         r"(?!\s*사는\s*(?:노인|사람|어르신|분|청년|장애인|할머니|할아버지)들?"
                         r"(?:이(?![에예고라야요])|도|은|는|에게|한테|을|를|\s*(?:대상|지원|복지)))"
-                        r"(?=\s*(?:살|사는|사세|산|삽|사라|삼(?![가-힣])|우다|지내|있어요|생활|고\b|고요|요|라|야|예요|"
+                        r"(?=\s*(?:살|사는|사세|산|삽|사라|삼(?![가-힣])|사(?:요|유|예|여|네)(?![가-힣])|임(?![가-힣])"
+                        r"|있다|우다|지내|있어요|생활|고\b|고요|요|라|야|예요|"
                         r"이에요|인데|남았|자취|,|\.|$|\s*월세|\s*전세|\s*기초|\s*국민|\s*소득|\s*자취))"
                         r"|독거|1인\s*가구|일인\s*가구|독신|홀몸"), lambda m: 1),
-            (re.compile(rf"(?<!애가\s)(?<!아이가\s)(?<!애들이\s)(?<!자녀가\s)(?<!애는\s)"
+            (re.compile(rf"(?<!애가\s)(?<!아이가\s)(?<!애들이\s)(?<!자녀가\s)(?<!애는\s)(?<!애\s)"
+                        r"(?<!애들\s)(?<!아이\s)(?<!스물)(?<!스무)(?<!서른)(?<!마흔)(?<!쉰)(?<!예순)"
+                        r"(?<!일흔)(?<!여든)(?<!아흔)"
                         rf"(?P<n>{_ONES}|열)(?:이서|이|명이서|명)\s*(?:살|사는|사라|삽|산다|지내|있어|이에요|"
-                        r"예요|에요|이요|요|입니다|이고|이예요)"), None),
+                        r"예요|에요|이요|요|입니다|이고|이예요|고요|구요|구유)"), None),
+            # "우리 집 세 사람 살아요", "우리집 4명", "우리 네 명이에요", "우리 집 3인인데"
+            (re.compile(rf"(?:우리|저희)\s*(?:집|식구|가족)?(?:은|는|이)?\s*(?P<n>{_ONES}|\d{{1,2}})\s*"
+                        r"(?:명|사람|식구|인(?=인데|이에요|이요|이고|입니다|요|$|\s))(?!\s*(?:중|가운데|이상))"),
+             None),
+            # "사인 가구": a Sino numeral alone before 인 가구
+            (re.compile(r"(?<![가-힣])(?P<s>[일이삼사오육칠팔])\s*인\s*가구"),
+             lambda m: "일이삼사오육칠팔".index(m.group("s")) + 1),
             (re.compile(rf"(?:우리\s*집(?:은|이)?|가족(?:은|이)?|식구(?:는|가)?)\s*(?:\S+\s*){{0,5}}?"
                         rf"(?P<n>{_ONES})(?:이|명)"), None),
             (re.compile(r"부부\s*(?:가구|만|끼리)"), lambda m: 2),
@@ -200,8 +226,8 @@ class EntityExtractor:
             (re.compile(rf"식구(?:가|는)?\s*{count}"), None),
             (re.compile(rf"가족(?:이|은)?\s*(?:저\s*포함\s*|저까지\s*)?{count}\s*(?:명|식구)"), None),
             (re.compile(rf"(?:저\s*포함|저까지|나\s*포함)\s*{count}\s*명"), None),
-            (re.compile(rf"{family}(?:들)?(?:이랑|랑|하고|와|과)\s*(?:단\s*)?{count}(?:이서|이|명이서)?"),
-             None),
+            (re.compile(rf"{family}(?:들)?(?:이랑|랑|하고|와|과)\s*(?:(?:저|나|제가|내가)(?:랑|이랑|하고)?\s*)?"
+                        rf"(?:단\s*)?{count}(?:이서|이|명이서)?"), None),
             # "애 둘 키우는 한부모", "한부모인데 애가 둘": the children and the writer
             (re.compile(rf"(?:애|아이|자녀|딸|아들|애들)\S*\s*{count}\S*\s*(?:\S+\s*)?"
                         r"(?:키우|데리고|키워|기르)\S*\s*(?:\S+\s*)?한부모"), lambda n: n + 1),
@@ -212,6 +238,12 @@ class EntityExtractor:
                         r"|부부\s*(?:둘|단둘)이"), lambda m: 2),
             (re.compile(rf"(?<!시){family_no_inlaw}(?:이랑|랑|하고|와|과)\s*(?:같이\s*|함께\s*|둘이\s*)?"
                         r"(?:살|사|지내|삽)"), lambda m: 2),  # 시어머니랑 사는데: and a husband
+            # derived counts, after every count said outright ("… 부부 애 둘 여섯 식구예요")
+            (re.compile(rf"부부(?:랑|하고|와)?\s*(?:애|아이|자녀|애들|아이들)\S*\s*{count}"),
+             lambda n: n + 2),
+            # "나 혼자 아이 키워요": one child and the writer
+            (re.compile(r"(?:나|저|제가|내가)\s*혼자\s*(?:서\s*)?(?:애|아이|딸|아들)(?:를|을|하나)?\s*"
+                        r"(?:키워|키우|기르|길러)"), lambda m: 2),
         ]
         self.bare_household = re.compile(
             rf"^\s*(?:(?P<alone>혼자)|(?P<n>둘|셋|넷|다섯|여섯|일곱|여덟|아홉|열)(?:이|이서)?"
@@ -220,7 +252,8 @@ class EntityExtractor:
         self.sido_aliases = sido_aliases
         self.sido_re = re.compile(
             rf"(?<![가-힣]){sido_alt}(?:도|시)?(?=$|[\s,.!?~)]|에서|에|이|은|는|요|쪽|사람|사|살|인데|이에요|"
-            r"이여|예요|분|댁|[가-힣]+[시군구](?:$|[\s,.!?~)]|에|이|요|에서|인데|살|사))")
+            r"이여|예요|분|댁|으로|로(?![가-힣])|유(?![가-힣])|이구유|이다|"
+            r"[가-힣]+[시군구](?:$|[\s,.!?~)]|에|이|요|에서|인데|살|사))")
         self.sigungu_owner: dict[str, list[str]] = {}
         for sido, names in sigungu.items():
             for name in names:
@@ -228,9 +261,16 @@ class EntityExtractor:
                 stem = name[:-1]
                 if len(stem) >= 2:
                     self.sigungu_owner.setdefault(stem, []).append(sido)
+        # a 시군구 on its own, or straight after its 시도 ("서울관악구"); then a particle or an
+        # ending, dialect ones included ("의성이다", "합천서예", "부여유", "고흥이랑께")
+        after_sido = "".join(f"|(?<={re.escape(a)})" for a in sido_aliases if a)
         self.sigungu_re = re.compile(
-            r"(?<![가-힣])" + _alt(list(self.sigungu_owner)) + r"(?=$|[\s,.!?~)]|에서|에|서\s|이에요|이여|이요|"
-            r"예요|요|이고|이라|라(?=$|[\s,.!?~]|서)|시|군|구|쪽|동|읍|면|사는|살아|인데|인디|삽)")
+            r"(?:(?<![가-힣])" + after_sido + ")" + _alt(list(self.sigungu_owner))
+            + r"(?=$|[\s,.!?~)]|에서|에|서\s|서(?:예|요)|이에요|이여|이요|"
+            r"예요|요|이고|이라|라(?=$|[\s,.!?~]|서)|시|군|구|쪽|동|읍|면|사는|살아|인데|인디|삽|"
+            r"이다|다(?=$|[\s,.!?~])|이야|고요|이구요|구요|이구유|구유|이유|유(?![가-힣])|이랑께|랑께|이우다|"
+            r"우다|이라예|"
+            r"으로|로(?![가-힣]))")
         self.benefits = benefit_synonyms
         self.programme_re = re.compile(_alt(list(benefit_synonyms)) + r"|급여액|지원금|수당") \
             if benefit_synonyms else re.compile("(?!)")
@@ -376,7 +416,8 @@ class EntityExtractor:
                 add("child_age_months", n, m.start(), m.end())
             elif n is not None and n <= 36 and free(m.start(), m.end()) \
                     and re.match(r"\s*(?:이에요|이요|예요|됐어요|이고|인데|이라)", tail) \
-                    and self.child_re.search(text) \
+                    and (self.child_re.search(text)  # or the whole answer: "15개월이요"
+                         or (not text[:m.start()].strip() and re.match(_BARE_END, text[m.end():]))) \
                     and not self.not_income_re.search(text[max(0, m.start() - 8):m.start()]) \
                     and not re.search(r"(?:지|째|동안|만에)\s*$", text[max(0, m.start() - 4):m.start()]):
                 add("child_age_months", n, m.start(), m.end())  # "아기 분유가 … 4개월이에요"
@@ -396,17 +437,20 @@ class EntityExtractor:
             if n is None or n > 120 or not free(m.start(), m.end()) \
                     or m.start("num") in dropped:
                 continue
-            if m.group("unit") == "세" and not m.group("num").isdigit() \
-                    and COUNTED.match(text, m.end()):
-                continue  # "두세 번"
-            if not m.group("man") and n < 20 and self._is_child(text, m.start(), m.end(), n):
+            if m.group("unit") == "세" and re.fullmatch(NATIVE, m.group("num")):
+                continue  # "두세 번", "상가 하나 세 줘서": 세 after a Native numeral is no age
+            # "아들은 만 3세고": a child's 만 나이 too, when a child is named beside it
+            if n < 20 and (not m.group("man") or (n < 15 and self.child_re.search(
+                    self._window(text, m.start(), m.end(), 12, 6)))) \
+                    and self._is_child(text, m.start(), m.end(), n):
                 add("child_age_months", 12 * n, m.start(), m.end())
             else:
                 add("age", n, m.start(), m.end())
         for m in NATIVE_AGE_RE.finditer(text):  # "일흔여섯이에요", "예순여덟 홀아비"
             n = parse_native(m.group("num"))
-            if COUNTER_WORD.match(text, m.end()):
-                continue  # "하루에 스무 통씩": twenty calls
+            if COUNTER_WORD.match(text, m.end()) \
+                    or re.search(r"(?:한국|세는)\s*나이(?:로는|로|는)?\s*$", text[:m.start()]):
+                continue  # "하루에 스무 통씩": twenty calls; "한국 나이로는 …" after the 만 나이
             if n is not None and n >= 20 and free(m.start(), m.end()):
                 add("age", n, m.start(), m.end())
         for m in MIXED_AGE_RE.finditer(text):
@@ -414,6 +458,10 @@ class EntityExtractor:
             n = 10 * "이삼사오육칠팔구".index(m.group("tens")) + 20 + (ones or 0)
             if ones and ones < 10 and free(m.start(), m.end()):
                 add("age", n, m.start(), m.end())
+        for m in _CORRECTED_AGE.finditer(text):  # "아 72 아니고 73이요"
+            n = int(m.group("num"))
+            if 15 <= n <= 120 and free(m.start("num"), m.end("num")):
+                add("age", n, m.start("num"), m.end("num"))
         for m in BARE_AGE_RE.finditer(text):  # "72예요", "만으로 64이에요", "63 혼자"
             n = int(m.group("num"))
             before = text[max(0, m.start() - 6):m.start()]
@@ -460,6 +508,9 @@ class EntityExtractor:
         whole = MONEY_ONLY_RE.match(text)
         for m in MONEY_RE.finditer(text):
             raw = m.group("num").strip()
+            if raw.endswith("이") and raw[-2:-1] in "십백천만억" \
+                    and re.match(r"(?:에|고|라|야|면|었|지|니|요|다|구|여|예)", text[m.end("num"):]):
+                raw = raw[:-1]  # "연봉 칠천이에요": the copula, not 칠천이 (7002)
             if not free(m.start(), m.end()) or re.match(r"만\s*\d+\s*(?:세|살)", text[m.start():]):
                 continue
             value = parse_number(raw)
@@ -488,7 +539,7 @@ class EntityExtractor:
     def _money_context(self, before: str, after: str) -> str | None:
         """'monthly', 'yearly', 'other' (rent, debt, a programme's amount) or None."""
         if re.match(r"\s*(?:씩|주는|준다|줘요|주나요|맞아요|맞나요|이에요\?|인가요|까지|이상|이하|미만"
-                    r"|밀|빌|대출|빚|보증금|월세)", after):
+                    r"|밀|빌|대출|빚|보증금|월세|(?:은|는|을|를)?\s*빼|나가요|나가고|나가는)", after):
             return "other"
         marks: list[tuple[int, str]] = []
         for kind, pattern in (("yearly", self.yearly_re), ("monthly", self.income_re),
@@ -497,14 +548,16 @@ class EntityExtractor:
                 # "약값이 한 달에 십오만 원": after an expense, "a month" only says how often
                 if kind == "monthly" and _PERIOD.fullmatch(m.group(0)) \
                         and self.not_income_re.search(before[:m.start()]) \
-                        and not re.match(INCOME_VERB, after):
+                        and (not re.match(INCOME_VERB, after)
+                             or re.match(r"\s*(?:원)?\s*(?:이고|이며|인데|,)", after)):
                     continue
                 marks.append((m.end(), kind))
         if marks:
             nearest = max(marks)[1]
             if nearest == "programme":  # "기초연금 30만원 받아요" is income; "아동수당 10만원" is not
                 return "monthly" if re.match(INCOME_VERB, after) else "other"
-            if nearest != "monthly" or not re.search(r"연봉|연\s*$|1년|일\s*년|연간|연소득", before):
+            yearly = list(re.finditer(r"연봉|연\s*$|1년|일\s*년|연간|연소득", before))
+            if nearest != "monthly" or not yearly or re.search(r"\d", before[yearly[-1].end():]):
                 return nearest
             return "yearly"
         if re.match(INCOME_VERB, after):
@@ -517,7 +570,7 @@ class EntityExtractor:
             return  # "기차표 끊어놨어 내일 부산 가": a trip, not where the household lives
         sido_match = None
         for m in self.sido_re.finditer(text):
-            if not free(m.start(), m.end()):
+            if not free(m.start(), m.end()) or _elsewhere(text, m.start(), m.end()):
                 continue
             if sido_match is None:
                 sido_match = m
@@ -531,6 +584,9 @@ class EntityExtractor:
             owners = self.sigungu_owner.get(name, [])
             if sido_match and (m.start() < sido_match.end() and m.end() > sido_match.start()):
                 continue
+            if _elsewhere(text, m.start(), m.end()) or (
+                    sido_match and self._sido_of(sido_match.group(0)) not in owners):
+                continue  # "자식들은 다 서울에", "해남 말고 진도요", "목포 살다가 지금은 광주 …"
             if free(m.start(), m.end()) and owners:
                 sigungu_match = m
                 break
@@ -544,6 +600,9 @@ class EntityExtractor:
                 sido = sido or owners[0]
         if sido is None:
             return
+        if sigungu_match is None and sido_match and sido_match.group(0).endswith("시") \
+                and sido_match.group(0) in self._sigungu_of(sido):
+            sigungu_match = sido_match  # "제주시 애월이우다": 제주시 names the 시도 and the 시
         if sigungu_match:
             full = self._full_sigungu(sido, sigungu_match.group(0))
             start = min(sigungu_match.start(), sido_match.start() if sido_match else 10**9)
