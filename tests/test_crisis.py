@@ -140,6 +140,7 @@ def detect(nlu_patterns: Path, detector: CrisisDetector):  # type: ignore[no-unt
     ("밥은 못 먹었어요 사흘째요", "livelihood"),
     ("유통기한 지난 빵 버리는 거 있으면 좀 주세요", "livelihood"),
     ("영감이 작년에 먼저 갔어요 저도 따라갈 거예요", "suicide"),
+    ("엄마 곁으로 가고 싶어", "suicide"),
     ("엄마 남자친구 그 아저씨가 밤에 제 방에 와서 만져요", "abuse"),
 ])
 def test_crises_are_urgent(detect, text: str, kind: str) -> None:  # type: ignore[no-untyped-def]
@@ -213,6 +214,7 @@ def test_crises_are_urgent(detect, text: str, kind: str) -> None:  # type: ignor
     "15개월 아기인데 요즘 때리는 시기래요",
     "초등학생 딸이 반 친구랑 머리채 잡고 싸웠대서 학교 갔는데 서로 사과하고 끝났어요",
     "엄마가 먼저 갔어요 저는 따라가서 짐 들어드렸어요",
+    "아기 곁으로 가서 재웠어요",
     "친구가 먼저 갔어 나도 곧 따라갈게 거기서 보자",
 ])
 def test_hyperbole_and_near_misses_stay_calm(detect, text: str) -> None:  # type: ignore[no-untyped-def]
