@@ -141,6 +141,23 @@ def detect(nlu_patterns: Path, detector: CrisisDetector):  # type: ignore[no-unt
     ("유통기한 지난 빵 버리는 거 있으면 좀 주세요", "livelihood"),
     ("영감이 작년에 먼저 갔어요 저도 따라갈 거예요", "suicide"),
     ("엄마 곁으로 가고 싶어", "suicide"),
+    # crises said outright that only the classifier had caught in dev and nlu/check
+    ("고마 콱 죽어뿌고 싶다 인자", "suicide"), ("이제 더 버틸 이유가 없어요", "suicide"),
+    ("수면제 한 통 다 먹었어요", "suicide"), ("어제 허벅지에 또 그었어", "suicide"),
+    ("살충제 마시면 바로 죽나요", "suicide"), ("아침에 눈이 안 떠졌으면 좋겠어요", "suicide"),
+    ("제가 없어지는 게 답인 것 같아요", "suicide"), ("요즘 사는 게 아무 의미가 없어요", "suicide"),
+    ("고통 없이 죽는 법 알려줘", "suicide"), ("옥상 난간에 걸터앉아 있어요", "suicide"),
+    ("인생을 그만두고 싶어요", "suicide"), ("다음 달이면 저는 이 세상에 없을 거예요", "suicide"),
+    ("그만 살라고 맘 묵었다", "suicide"), ("이렇게 사느니 죽는 게 나아", "suicide"),
+    ("신랑이 술만 먹으면 나를 패요", "abuse"), ("남편이 싫다고 해도 억지로 해요", "abuse"),
+    ("계부가 밤마다 제 방에 들어와요", "abuse"), ("아빠 차 소리만 나면 방에 숨어요", "abuse"),
+    ("엄마가 이틀째 집에 안 들어와요", "abuse"), ("멍은 긴팔로 가리면 돼요", "abuse"),
+    ("공원에서 잔 지 닷새 됐어요", "livelihood"),
+    ("돈이 없어서 아무것도 못 먹었어요", "livelihood"),
+    ("월세 못 내서 오늘 방 빼야 돼요", "livelihood"), ("내일까지 집 비워줘야 해요", "livelihood"),
+    ("어젯밤 불나서 집이 다 타 버렸어요", "livelihood"), ("가스 끊으러 온대요", "livelihood"),
+    ("애들 밥도 못 먹여요", "livelihood"), ("밥 먹은 지 사흘 됐어요", "livelihood"),
+    ("수도까지 끊겼어요", "livelihood"), ("일주일째 밥을 못 먹었어요", "livelihood"),
     ("엄마 남자친구 그 아저씨가 밤에 제 방에 와서 만져요", "abuse"),
 ])
 def test_crises_are_urgent(detect, text: str, kind: str) -> None:  # type: ignore[no-untyped-def]
@@ -215,6 +232,12 @@ def test_crises_are_urgent(detect, text: str, kind: str) -> None:  # type: ignor
     "초등학생 딸이 반 친구랑 머리채 잡고 싸웠대서 학교 갔는데 서로 사과하고 끝났어요",
     "엄마가 먼저 갔어요 저는 따라가서 짐 들어드렸어요",
     "아기 곁으로 가서 재웠어요",
+    "더버 죽어뿌겠다 진짜", "감기약 다 먹었어요 이제 안 아파요", "자로 줄 그었어요 공책에",
+    "제초제 뿌리려는데 장갑 껴야 돼요?", "이 방법이 답인 것 같아요",
+    "고통 없이 치료받는 방법 있나요",
+    "회사를 그만두고 싶어요", "이제 그만 살 빼야지", "오늘 달걀 패는 날", "공부를 억지로 해요",
+    "오빠가 내 방에 들어와서 노트북 가져갔어", "고기가 다 타 버렸어요", "밥 먹은 지 얼마 안 됐어요",
+    "누나랑 리모컨 가지고 싸우다 베개로 처맞음",
     "친구가 먼저 갔어 나도 곧 따라갈게 거기서 보자",
 ])
 def test_hyperbole_and_near_misses_stay_calm(detect, text: str) -> None:  # type: ignore[no-untyped-def]
