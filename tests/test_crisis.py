@@ -158,6 +158,21 @@ def detect(nlu_patterns: Path, detector: CrisisDetector):  # type: ignore[no-unt
     ("어젯밤 불나서 집이 다 타 버렸어요", "livelihood"), ("가스 끊으러 온대요", "livelihood"),
     ("애들 밥도 못 먹여요", "livelihood"), ("밥 먹은 지 사흘 됐어요", "livelihood"),
     ("수도까지 끊겼어요", "livelihood"), ("일주일째 밥을 못 먹었어요", "livelihood"),
+    ("아빠가 자꾸 죽어버리겠대요", "suicide"), ("수면제 먹고 조용히 잠들고 싶다", "suicide"),
+    ("빚 때문에 세상 뜨려고요", "suicide"), ("요즘 살고 싶은 마음이 없어요", "suicide"),
+    ("이번 겨울은 넘기고 싶지 않아요", "suicide"),
+    ("보험금이라도 애들한테 남겨주고 싶어요", "suicide"),
+    ("엄마한테 남길 편지 써놨어요", "suicide"), ("여기서 끝내는 게 맞는 것 같아", "suicide"),
+    ("그냥 빨리 죽었으면", "suicide"), ("사람 없는 바다를 찾아보고 있어요", "suicide"),
+    ("약을 안 먹고 모아 두고 있어요", "suicide"),
+    ("아빠가 엄마를 패요", "abuse"), ("사장이 여권을 가져갔어요", "abuse"),
+    ("남편이 친정도 못 가게 해요", "abuse"), ("허리띠로 맞았어요", "abuse"),
+    ("남편이 어제 발로 찼어요", "abuse"), ("옆집에서 비명 소리가 들려요", "abuse"),
+    ("반 애들이 내 사진을 합성해서 돌려요", "abuse"), ("아들이 집에 불 지른다고 해요", "abuse"),
+    ("오늘 저녁거리도 없어요", "livelihood"), ("집도 없어서 역에서 지내요", "livelihood"),
+    ("먹고 살 길이 없어요", "livelihood"), ("사흘째 끼니를 걸렀어요", "livelihood"),
+    ("오늘 밤 어디서 자야 할지 모르겠어요", "livelihood"),
+    ("애 셋 밥을 못 먹이고 있어요", "livelihood"), ("분윳값이 없어요", "livelihood"),
     ("엄마 남자친구 그 아저씨가 밤에 제 방에 와서 만져요", "abuse"),
 ])
 def test_crises_are_urgent(detect, text: str, kind: str) -> None:  # type: ignore[no-untyped-def]
@@ -238,6 +253,9 @@ def test_crises_are_urgent(detect, text: str, kind: str) -> None:  # type: ignor
     "회사를 그만두고 싶어요", "이제 그만 살 빼야지", "오늘 달걀 패는 날", "공부를 억지로 해요",
     "오빠가 내 방에 들어와서 노트북 가져갔어", "고기가 다 타 버렸어요", "밥 먹은 지 얼마 안 됐어요",
     "누나랑 리모컨 가지고 싸우다 베개로 처맞음",
+    "약 먹고 그냥 잘게요 감기라서", "크리스마스 카드 써놨어요",
+    "오늘은 여기서 끝내는 게 좋겠어요 회의",
+    "약을 안 먹고 버티다가 병원 갔어요", "아들이 공을 발로 찼어요", "분유값이 얼마예요",
     "친구가 먼저 갔어 나도 곧 따라갈게 거기서 보자",
 ])
 def test_hyperbole_and_near_misses_stay_calm(detect, text: str) -> None:  # type: ignore[no-untyped-def]
