@@ -508,9 +508,6 @@ class EntityExtractor:
         whole = MONEY_ONLY_RE.match(text)
         for m in MONEY_RE.finditer(text):
             raw = m.group("num").strip()
-            if raw.endswith("이") and raw[-2:-1] in "십백천만억" \
-                    and re.match(r"(?:에|고|라|야|면|었|지|니|요|다|구|여|예)", text[m.end("num"):]):
-                raw = raw[:-1]  # "연봉 칠천이에요": the copula, not 칠천이 (7002)
             if not free(m.start(), m.end()) or re.match(r"만\s*\d+\s*(?:세|살)", text[m.start():]):
                 continue
             value = parse_number(raw)

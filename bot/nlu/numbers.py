@@ -33,7 +33,9 @@ _HANGUL_NUM = "".join(SINO_DIGITS) + "십백천만억"  # no 조: nobody here co
 NUMBER_RE = (r"(?:\d[\d,]*(?:\.\d+)?(?:\s?[" + _UNITS + r"]+(?:\s?\d[\d,]*(?:\.\d+)?\s?[" + _UNITS
              + r"]*)*)?"
              r"|(?=[" + _HANGUL_NUM + r"]*[십백천만억])[" + _HANGUL_NUM + r"]{2,}"
-             r"(?:\s[" + _HANGUL_NUM + r"]+)*(?!(?![원이에요을를은는도만까밖뿐가정쯤씩인])[가-힣]))")
+             r"(?:\s[" + _HANGUL_NUM + r"]+)*(?!(?![원이에요을를은는도만까밖뿐가정쯤씩인])[가-힣])"
+             # "칠천이에요": a unit, then 이 before a copula's ending is the copula, not 2
+             r"(?!(?<=[십백천만억]이)(?:에|고|라|야|면|었|지|니|요|다|구|여|예)))")
 NATIVE_RE = ("(?:" + "|".join(sorted(NATIVE_TENS, key=len, reverse=True)) + r")\s?(?:"
              + "|".join(sorted(NATIVE_ONES, key=len, reverse=True)) + ")?"
              "|(?:" + "|".join(sorted(NATIVE_ONES, key=len, reverse=True)) + ")")
