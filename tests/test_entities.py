@@ -151,12 +151,7 @@ def test_several_facts_in_one_message(extract: Extract) -> None:
     # a trip is not where the household lives
     ("기차표 끊어놨어 내일 부산 가", set()),
     ("여행 계획 다 세웠어요 제주도 3박 4일", set()),
-])
-def test_dev_error_causes(extract: Extract, text: str, expected: set[tuple[str, object]]) -> None:
-    assert extract(text) == expected
-
-
-@pytest.mark.parametrize(("text", "expected"), [
+    # fourteenth batch (2026-12-08)
     # a Native numeral before a counter counts things, not years; a date is not money
     ("추심 전화가 하루에 스무 통씩 와요", set()),
     ("김장 서른 포기 했어요", set()),
@@ -183,13 +178,7 @@ def test_dev_error_causes(extract: Extract, text: str, expected: set[tuple[str, 
     ("손지가 돈 달라멍 나를 때려", {("crisis_event", "neglect_abuse")}),
     ("엄마 남자친구 그 아저씨가 밤에 제 방에 와서 만져요", {("crisis_event", "neglect_abuse")}),
     ("집주인 아저씨가 열쇠로 제 방에 들어와요 무서워요", set()),
-])
-def test_fourteenth_batch_causes(extract: Extract, text: str,
-                                 expected: set[tuple[str, object]]) -> None:
-    assert extract(text) == expected
-
-
-@pytest.mark.parametrize(("text", "expected"), [
+    # fifteenth batch (2026-12-08)
     # ages in Jeju, Chungcheong and Gyeongsang endings; the 만 나이 said first; a correction
     ("나 일흔셋이우다", {("age", 73)}), ("저는유 예순여덟이구유", {("age", 68)}),
     ("할배 여든하나다", {("age", 81)}),
@@ -226,6 +215,5 @@ def test_fourteenth_batch_causes(extract: Extract, text: str,
     ("애들 아빠가 사고로 죽고 막막해요", {("crisis_event", "main_earner_loss")}),
     ("남편이 죽고 싶대요", set()),
 ])
-def test_fifteenth_batch_causes(extract: Extract, text: str,
-                                expected: set[tuple[str, object]]) -> None:
+def test_dev_error_causes(extract: Extract, text: str, expected: set[tuple[str, object]]) -> None:
     assert extract(text) == expected
